@@ -1,0 +1,107 @@
+//! Where API definitions, deployments and stages live.
+//!
+//! [`Store`] is the narrow interface the rest of Tollgate uses; [`SqliteStore`] is the embedded
+//! implementation (a real SQLite file, WAL mode, versioned migrations). A cluster implementation
+//! (PostgreSQL) will sit behind the same trait. The data plane never calls the store per request:
+//! it compiles what the store holds and watches [`Store::revision`] for changes.
+
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use tollgate_model::{ApiDefinition, Deployment, RestApi, Stage};
+
+pub use sqlite::SqliteStore;
+
+/// Why a store operation failed. The `Display` texts of the not-found variants are AWS's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Invalid API identifier specified {0}")]
+    ApiNotFound(String),
+    #[error("Invalid Stage identifier specified")]
+    StageNotFound { api_id: String, stage: String },
+    #[error("Invalid Deployment identifier specified")]
+    DeploymentNotFound {
+        api_id: String,
+        deployment_id: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+/// What `deploy` snapshots and where it points.
+#[derive(Debug, Clone, Default)]
+pub struct DeployRequest {
+    pub stage_name: String,
+    pub description: Option<String>,
+    pub stage_description: Option<String>,
+    /// Variables to set on the stage (merged over the existing ones when the stage exists).
+    pub variables: BTreeMap<String, String>,
+}
+
+/// The persistent state of one Tollgate (or of a cluster).
+///
+/// Every method that changes more than one row does it in one transaction: on error nothing is
+/// changed. Every change that can affect what the data plane serves (APIs, deployments, stages)
+/// increases [`Store::revision`].
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a new API with its whole definition. Fails with `Conflict` if the id exists.
+    async fn create_api(&self, definition: &ApiDefinition) -> Result<(), StoreError>;
+
+    /// Replaces the (undeployed) definition of an existing API. Deployments and stages are kept.
+    async fn replace_api(&self, definition: &ApiDefinition) -> Result<(), StoreError>;
+
+    async fn get_api(&self, api_id: &str) -> Result<RestApi, StoreError>;
+
+    /// All APIs, oldest first.
+    async fn list_apis(&self) -> Result<Vec<RestApi>, StoreError>;
+
+    /// Deletes an API with its resources, deployments and stages.
+    async fn delete_api(&self, api_id: &str) -> Result<(), StoreError>;
+
+    /// The current (undeployed) definition of an API.
+    async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError>;
+
+    /// Snapshots the current definition as a new deployment and creates the stage, or points the
+    /// existing stage at the new deployment. Refuses an API without methods with `BadRequest`
+    /// (`The REST API doesn't contain any methods`), or a method without an integration
+    /// (`No integration defined for method`).
+    async fn deploy(
+        &self,
+        api_id: &str,
+        request: &DeployRequest,
+    ) -> Result<(Deployment, Stage), StoreError>;
+
+    /// A deployment and the definition it froze.
+    async fn get_deployment(
+        &self,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> Result<(Deployment, ApiDefinition), StoreError>;
+
+    /// Deployments of an API, oldest first.
+    async fn list_deployments(&self, api_id: &str) -> Result<Vec<Deployment>, StoreError>;
+
+    async fn get_stage(&self, api_id: &str, stage_name: &str) -> Result<Stage, StoreError>;
+
+    /// Stages of an API, by name.
+    async fn list_stages(&self, api_id: &str) -> Result<Vec<Stage>, StoreError>;
+
+    /// Creates or replaces a stage. Its deployment must exist (`DeploymentNotFound` otherwise).
+    async fn put_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError>;
+
+    async fn delete_stage(&self, api_id: &str, stage_name: &str) -> Result<(), StoreError>;
+
+    /// Every stage of every API, as `(api_id, stage)`: what the data plane serves.
+    async fn all_stages(&self) -> Result<Vec<(String, Stage)>, StoreError>;
+
+    /// A number that grows whenever anything the data plane serves changes, whichever process
+    /// made the change. Cheap enough to poll a few times a second.
+    async fn revision(&self) -> Result<u64, StoreError>;
+}

@@ -1,1 +1,23 @@
+//! Tollgate's data plane: compiled deployments, the router, the request pipeline, integrations
+//! and gateway responses.
+//!
+//! The flow: [`compile()`] turns a deployment's [`tollgate_model::ApiDefinition`] and a
+//! [`tollgate_model::Stage`] into an immutable [`CompiledStage`]; a [`StageTable`] of those is
+//! published to the [`Gateway`]; [`Gateway::handle`] serves requests against whatever table is
+//! current, running the phases of [`pipeline`].
 
+pub mod body;
+pub mod compile;
+pub mod context;
+pub mod gateway;
+pub mod gateway_response;
+pub mod headers;
+pub mod integration;
+pub mod pipeline;
+pub mod router;
+pub mod templates;
+pub mod upstream;
+
+pub use compile::{CompileError, CompiledStage, compile};
+pub use gateway::{Gateway, StageTable};
+pub use upstream::Upstream;

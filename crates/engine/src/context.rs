@@ -1,0 +1,178 @@
+//! What is known about one request as it moves through the pipeline: AWS's `$context` values,
+//! the method request's parameters and the stage's variables.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use http::HeaderMap;
+
+/// The account id Tollgate reports where AWS reports the caller's account.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// Per-request identifiers and the facts `$context` exposes.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// `$context.requestId`: a UUID (the client's, when it sent a valid one in `x-amzn-RequestId`).
+    pub request_id: String,
+    /// `$context.extendedRequestId`, sent as `x-amz-apigw-id`.
+    pub extended_request_id: String,
+    /// `Root=1-{epoch hex}-{24 hex}` for `X-Amzn-Trace-Id`.
+    pub trace_id: String,
+    pub api_id: String,
+    pub stage: String,
+    pub deployment_id: String,
+    pub resource_id: String,
+    pub resource_path: String,
+    pub http_method: String,
+    /// `$context.path`: the request path including the stage, as received.
+    pub path: String,
+    pub domain_name: String,
+    pub source_ip: String,
+    pub user_agent: Option<String>,
+    pub request_time_epoch_ms: i64,
+    /// Raw (percent-encoded) path parameters.
+    pub path_params: Vec<(String, String)>,
+    /// Decoded query parameters in request order (repeats kept).
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub stage_variables: Arc<BTreeMap<String, String>>,
+}
+
+impl RequestContext {
+    /// Fresh identifiers for a request that arrived with `headers` from `peer`.
+    pub fn new(headers: &HeaderMap, peer: SocketAddr) -> Self {
+        let request_id = headers
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| uuid::Uuid::parse_str(s).ok())
+            .unwrap_or_else(uuid::Uuid::new_v4)
+            .hyphenated()
+            .to_string();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let ext: [u8; 11] = std::array::from_fn(|_| fastrand::u8(..));
+        let trace_id = headers
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|s| s.starts_with("Root=1-") && s.len() < 256)
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                format!(
+                    "Root=1-{:08x}-{:012x}{:012x}",
+                    now.as_secs(),
+                    fastrand::u64(..1 << 48),
+                    fastrand::u64(..1 << 48)
+                )
+            });
+        RequestContext {
+            request_id,
+            extended_request_id: base64::engine::general_purpose::STANDARD.encode(ext),
+            trace_id,
+            api_id: String::new(),
+            stage: String::new(),
+            deployment_id: String::new(),
+            resource_id: String::new(),
+            resource_path: String::new(),
+            http_method: String::new(),
+            path: String::new(),
+            domain_name: String::new(),
+            source_ip: peer.ip().to_string(),
+            user_agent: headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            request_time_epoch_ms: now.as_millis() as i64,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            stage_variables: Arc::default(),
+        }
+    }
+
+    pub fn stage_variable(&self, name: &str) -> Option<&str> {
+        self.stage_variables.get(name).map(String::as_str)
+    }
+
+    /// A method request parameter: `path`, `querystring` (last value), `header` (last value),
+    /// `multivaluequerystring` / `multivalueheader` (comma-joined).
+    pub fn request_parameter(&self, location: &str, name: &str) -> Option<String> {
+        match location {
+            "path" => self
+                .path_params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()),
+            "querystring" => self
+                .query
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()),
+            "multivaluequerystring" => {
+                let values: Vec<&str> = self
+                    .query
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                (!values.is_empty()).then(|| values.join(","))
+            }
+            "header" => self
+                .headers
+                .get_all(name)
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            "multivalueheader" => {
+                let values: Vec<&str> = self
+                    .headers
+                    .get_all(name)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                (!values.is_empty()).then(|| values.join(","))
+            }
+            _ => None,
+        }
+    }
+
+    /// `$context.requestTime`: `dd/MMM/yyyy:HH:mm:ss +0000`.
+    pub fn request_time(&self) -> String {
+        let format = time::macros::format_description!(
+            "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+        );
+        time::OffsetDateTime::from_unix_timestamp(self.request_time_epoch_ms / 1000)
+            .ok()
+            .and_then(|t| t.format(format).ok())
+            .unwrap_or_default()
+    }
+
+    /// A `$context.X` variable by name (without the `context.` prefix).
+    pub fn context_variable(&self, name: &str) -> Option<String> {
+        Some(match name {
+            "accountId" => ACCOUNT_ID.to_owned(),
+            "apiId" => self.api_id.clone(),
+            "deploymentId" => self.deployment_id.clone(),
+            "domainName" => self.domain_name.clone(),
+            "domainPrefix" => self.domain_name.split('.').next().unwrap_or("").to_owned(),
+            "extendedRequestId" => self.extended_request_id.clone(),
+            "httpMethod" => self.http_method.clone(),
+            "identity.sourceIp" => self.source_ip.clone(),
+            "identity.userAgent" => self.user_agent.clone()?,
+            "path" => self.path.clone(),
+            "protocol" => "HTTP/1.1".to_owned(),
+            "requestId" | "awsEndpointRequestId" => self.request_id.clone(),
+            "requestTime" => self.request_time(),
+            "requestTimeEpoch" => self.request_time_epoch_ms.to_string(),
+            "resourceId" => self.resource_id.clone(),
+            "resourcePath" => self.resource_path.clone(),
+            "stage" => self.stage.clone(),
+            "isCanaryRequest" => "false".to_owned(),
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! The request pipeline: a fixed sequence of phases in AWS's order, each able to end the request
+//! with a gateway response.
+//!
+//! 1. [`resolve`] — invoke URL → API and stage (unknown → 403 `Forbidden`); payload limit.
+//! 2. route — resource and method by AWS's method-aware precedence
+//!    (no match → `MISSING_AUTHENTICATION_TOKEN`).
+//! 3. integration — MOCK, HTTP, HTTP_PROXY (see [`crate::integration`]), integration response
+//!    and method response.
+//! 4. respond — the headers AWS adds to every response (`x-amzn-RequestId`, `x-amz-apigw-id`).
+//!
+//! Authorization, API keys, throttling, validation and caching slot in between 2 and 3 as they
+//! arrive, each as a module of its own.
+
+pub mod resolve;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use ::http::{HeaderValue, Request, Response};
+use tollgate_model::{GatewayResponseType, HttpMethod};
+
+use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
+use crate::compile::{CompiledIntegration, CompiledMethod, CompiledStage};
+use crate::context::RequestContext;
+use crate::gateway::Gateway;
+use crate::gateway_response::{GatewayError, GatewayResponses};
+use crate::headers::{APPLICATION_JSON, X_AMZ_APIGW_ID, X_AMZN_REQUEST_ID};
+use crate::integration;
+
+/// How a request ended, for the final headers.
+enum Outcome {
+    Integration(Response<Body>),
+    Gateway(GatewayError, Option<Arc<CompiledStage>>),
+}
+
+impl Gateway {
+    /// Serves one data-plane request from `peer`. Never fails: every error becomes a gateway
+    /// response.
+    pub async fn handle<B>(&self, request: Request<B>, peer: SocketAddr) -> Response<Body>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let mut ctx = RequestContext::new(request.headers(), peer);
+        let outcome = self.run(request.map(body::boxed), &mut ctx).await;
+        let mut response = match outcome {
+            Outcome::Integration(r) => r,
+            Outcome::Gateway(error, stage) => {
+                let responses = stage.as_ref().map(|s| &s.gateway_responses);
+                let rendered = match responses {
+                    Some(g) => g.render(&error, Some(&ctx)),
+                    None => GatewayResponses::default().render(&error, None),
+                };
+                let mut r = Response::new(body::full(rendered.body));
+                *r.status_mut() = rendered.status;
+                let h = r.headers_mut();
+                for (name, value) in rendered.headers {
+                    h.append(name, value);
+                }
+                h.entry(CONTENT_TYPE).or_insert(APPLICATION_JSON);
+                r
+            }
+        };
+        respond(&mut response, &ctx);
+        response
+    }
+
+    async fn run(&self, request: Request<Body>, ctx: &mut RequestContext) -> Outcome {
+        // Phase 1: resolve.
+        let host = request
+            .uri()
+            .host()
+            .or_else(|| request.headers().get(HOST).and_then(|h| h.to_str().ok()))
+            .map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h))
+            .map(str::to_ascii_lowercase);
+        let raw_path = request.uri().path().to_owned();
+        let Some(target) = resolve::target(host.as_deref(), &raw_path) else {
+            return Outcome::Gateway(GatewayError::missing_authentication_token(), None);
+        };
+        let Some(stage) = self.stage(target.api, target.stage) else {
+            return Outcome::Gateway(
+                GatewayError::new(GatewayResponseType::InvalidApiKey).with_message("Forbidden"),
+                None,
+            );
+        };
+        ctx.api_id = stage.api_id.clone();
+        ctx.stage = stage.stage_name.clone();
+        ctx.deployment_id = stage.deployment_id.clone();
+        ctx.stage_variables = stage.variables.clone();
+        ctx.path = format!("/{}{}", target.stage, target.path);
+        ctx.domain_name = host.clone().unwrap_or_default();
+        let declared_length = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared_length.is_some_and(|n| n > MAX_PAYLOAD as u64) {
+            return Outcome::Gateway(GatewayError::new(GatewayResponseType::RequestTooLarge), Some(stage));
+        }
+
+        // Phase 2: route.
+        let method = match routed_method(&request) {
+            Some(m) => m,
+            None => return Outcome::Gateway(GatewayError::missing_authentication_token(), Some(stage)),
+        };
+        let resource_path = target.path.to_owned();
+        let found = stage.router.find(&resource_path, method).map(|m| {
+            (
+                m.value.clone(),
+                m.params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let Some((compiled, params)) = found else {
+            return Outcome::Gateway(GatewayError::missing_authentication_token(), Some(stage));
+        };
+        ctx.resource_id = compiled.resource_id.clone();
+        ctx.resource_path = compiled.resource_path.clone();
+        ctx.http_method = method.as_str().to_owned();
+        ctx.path_params = params;
+        let raw_query = request.uri().query().map(str::to_owned);
+        ctx.query = raw_query
+            .as_deref()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        ctx.headers = request.headers().clone();
+
+        // Phase 3: integration.
+        match self.integrate(&compiled, request, raw_query.as_deref(), ctx).await {
+            Ok(r) => Outcome::Integration(r),
+            Err(e) => Outcome::Gateway(e, Some(stage)),
+        }
+    }
+
+    async fn integrate(
+        &self,
+        method: &CompiledMethod,
+        request: Request<Body>,
+        raw_query: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<Response<Body>, GatewayError> {
+        match &method.integration {
+            CompiledIntegration::Mock(mock) => integration::mock::invoke(mock, request.headers(), ctx),
+            CompiledIntegration::Http(http) => {
+                integration::http::invoke(self.upstream(), http, request, raw_query, ctx).await
+            }
+            CompiledIntegration::Unsupported(kind) => {
+                tracing::warn!(request_id = %ctx.request_id, integration = kind.as_str(), "integration type not supported by this build");
+                Err(GatewayError::internal())
+            }
+        }
+    }
+}
+
+/// The verb that routes the request: `X-HTTP-Method-Override` when present and valid.
+fn routed_method<B>(request: &Request<B>) -> Option<HttpMethod> {
+    let overridden = request
+        .headers()
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<HttpMethod>().ok())
+        .filter(|m| *m != HttpMethod::Any);
+    if let Some(m) = overridden {
+        return Some(m);
+    }
+    request
+        .method()
+        .as_str()
+        .parse::<HttpMethod>()
+        .ok()
+        .filter(|m| *m != HttpMethod::Any)
+}
+
+/// Phase 4: the identifiers AWS puts on every response.
+fn respond(response: &mut Response<Body>, ctx: &RequestContext) {
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        h.insert(X_AMZN_REQUEST_ID, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.extended_request_id) {
+        h.insert(X_AMZ_APIGW_ID, v);
+    }
+}

@@ -5,6 +5,7 @@
 //! (PostgreSQL) will sit behind the same trait. The data plane never calls the store per request:
 //! it compiles what the store holds and watches [`Store::revision`] for changes.
 
+mod migrations;
 mod sqlite;
 
 use std::collections::BTreeMap;

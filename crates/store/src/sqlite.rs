@@ -1,1 +1,808 @@
-pub struct SqliteStore;
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! One row per entity, the entity's AWS JSON shape as its body; a deployment row carries the frozen
+//! [`ApiDefinition`] as JSON. All SQLite work runs on tokio's blocking pool, over one connection
+//! behind a mutex (SQLite has one writer anyway). Other processes (a `tollgate deploy` while
+//! `tollgate serve` runs) open their own connection: WAL lets them read while we write, and the
+//! busy timeout makes concurrent writers wait for each other instead of failing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tollgate_model::{ApiDefinition, Deployment, RestApi, Stage};
+
+use crate::migrations;
+use crate::{DeployRequest, Store, StoreError};
+
+/// How long a write waits for another connection's write to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many fresh deployment ids `deploy` tries before giving up on collisions.
+const ID_ATTEMPTS: usize = 16;
+
+/// The SQLite implementation of [`Store`]. Cheap to clone: clones share one connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it (and its parent directories) if needed, and
+    /// brings its schema up to date. Fails if the file was written by a newer Tollgate.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_with_migrations(path, migrations::MIGRATIONS)
+    }
+
+    pub(crate) fn open_with_migrations(
+        path: &Path,
+        migrations: &[&str],
+    ) -> Result<SqliteStore, StoreError> {
+        let shown = path.display();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Backend(format!("creating directory {}: {e}", parent.display()))
+            })?;
+        }
+        let mut conn = Connection::open(path)
+            .map_err(|e| StoreError::Backend(format!("opening {shown}: {e}")))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| {
+            StoreError::Backend(format!("setting the busy timeout on {shown}: {e}"))
+        })?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(|e| StoreError::Backend(format!("enabling WAL mode on {shown}: {e}")))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "{shown}: SQLite refused WAL mode (journal mode is {mode})"
+            )));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| StoreError::Backend(format!("enabling foreign keys on {shown}: {e}")))?;
+        migrations::migrate(&mut conn, migrations).map_err(|e| match e {
+            StoreError::Backend(m) => StoreError::Backend(format!("{shown}: {m}")),
+            other => other,
+        })?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                conn: Mutex::new(conn),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The schema version this build creates and understands (`PRAGMA user_version`).
+    pub fn schema_version() -> u32 {
+        migrations::latest_version()
+    }
+
+    /// Runs `f` on the connection, on the blocking pool.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.lock()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`) and commits it if `f` succeeds.
+    async fn write<T, F>(&self, what: &'static str, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend(what))?;
+            let value = f(&tx)?;
+            tx.commit().map_err(backend(what))?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Runs `f` in a read transaction, so that it sees one consistent state.
+    async fn read<T, F>(&self, what: &'static str, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Deferred)
+                .map_err(backend(what))?;
+            let value = f(&tx)?;
+            // Only reads happened; ending the transaction cannot lose anything.
+            tx.finish().map_err(backend(what))?;
+            Ok(value)
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// Locks the connection. A panic while it was held poisons the mutex; the transaction the
+    /// panicking code had open was rolled back when it unwound, so the connection is still usable:
+    /// recover it rather than failing every later call.
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        match self.conn.lock() {
+            Ok(guard) => Ok(guard),
+            Err(poisoned) => {
+                let guard = poisoned.into_inner();
+                if !guard.is_autocommit() {
+                    guard.execute_batch("ROLLBACK").map_err(|e| {
+                        StoreError::Backend(format!(
+                            "recovering the connection after a failed operation: {e}"
+                        ))
+                    })?;
+                }
+                self.conn.clear_poison();
+                Ok(guard)
+            }
+        }
+    }
+}
+
+/// Maps a SQLite error to `Backend`, saying what was being done.
+fn backend(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::Backend(format!("{what}: {e}"))
+}
+
+/// Maps a constraint violation (a duplicate id in a definition) to `BadRequest`, anything else to
+/// `Backend`.
+fn insert_error(kind: &str, key: &str, e: rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+        StoreError::BadRequest(format!("{kind} {key} is defined twice"))
+    } else {
+        StoreError::Backend(format!("storing {kind} {key}: {e}"))
+    }
+}
+
+fn to_json<T: Serialize>(kind: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Backend(format!("serialising {kind}: {e}")))
+}
+
+fn from_json<T: DeserializeOwned>(kind: &str, key: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Backend(format!("corrupt {kind} {key} in the database: {e}")))
+}
+
+fn bump_revision(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let changed = tx
+        .execute("UPDATE meta SET revision = revision + 1 WHERE id = 1", [])
+        .map_err(backend("increasing the revision"))?;
+    if changed != 1 {
+        return Err(StoreError::Backend(
+            "increasing the revision: the meta row is missing".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn api_exists(conn: &Connection, api_id: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM rest_apis WHERE id = ?1")
+        .and_then(|mut s| s.exists([api_id]))
+        .map_err(backend("looking up an API"))
+}
+
+fn require_api(conn: &Connection, api_id: &str) -> Result<(), StoreError> {
+    if api_exists(conn, api_id)? {
+        Ok(())
+    } else {
+        Err(StoreError::ApiNotFound(api_id.to_owned()))
+    }
+}
+
+fn load_rest_api(conn: &Connection, api_id: &str) -> Result<RestApi, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM rest_apis WHERE id = ?1")
+        .and_then(|mut s| s.query_row([api_id], |row| row.get(0)).optional())
+        .map_err(backend("reading an API"))?;
+    match body {
+        Some(body) => from_json("API", api_id, &body),
+        None => Err(StoreError::ApiNotFound(api_id.to_owned())),
+    }
+}
+
+/// The bodies of one API's rows of `table`, in definition order.
+fn load_bodies<T: DeserializeOwned>(
+    conn: &Connection,
+    table: &str,
+    kind: &str,
+    api_id: &str,
+) -> Result<Vec<T>, StoreError> {
+    let sql = format!("SELECT body FROM {table} WHERE api_id = ?1 ORDER BY position");
+    let mut stmt = conn
+        .prepare_cached(&sql)
+        .map_err(|e| StoreError::Backend(format!("reading {table}: {e}")))?;
+    let rows = stmt
+        .query_map([api_id], |row| row.get::<_, String>(0))
+        .map_err(|e| StoreError::Backend(format!("reading {table}: {e}")))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let body = row.map_err(|e| StoreError::Backend(format!("reading {table}: {e}")))?;
+        out.push(from_json(kind, api_id, &body)?);
+    }
+    Ok(out)
+}
+
+fn load_definition(conn: &Connection, api_id: &str) -> Result<ApiDefinition, StoreError> {
+    let rest_api = load_rest_api(conn, api_id)?;
+    Ok(ApiDefinition {
+        rest_api,
+        resources: load_bodies(conn, "resources", "resource of API", api_id)?,
+        models: load_bodies(conn, "models", "model of API", api_id)?,
+        request_validators: load_bodies(
+            conn,
+            "request_validators",
+            "request validator of API",
+            api_id,
+        )?,
+        gateway_responses: load_bodies(
+            conn,
+            "gateway_responses",
+            "gateway response of API",
+            api_id,
+        )?,
+        authorizers: load_bodies(conn, "authorizers", "authorizer of API", api_id)?,
+    })
+}
+
+/// Inserts the rows of everything in `def` except the `rest_apis` row itself.
+fn insert_parts(tx: &Transaction<'_>, def: &ApiDefinition) -> Result<(), StoreError> {
+    let api_id = def.rest_api.id.as_str();
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO resources (api_id, id, position, parent_id, path, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .map_err(backend("storing resources"))?;
+    for (position, r) in (0_i64..).zip(&def.resources) {
+        let body = to_json("resource", r)?;
+        stmt.execute(params![api_id, r.id, position, r.parent_id, r.path, body])
+            .map_err(|e| insert_error("resource", &r.id, e))?;
+    }
+
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO models (api_id, id, position, name, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend("storing models"))?;
+    for (position, m) in (0_i64..).zip(&def.models) {
+        let body = to_json("model", m)?;
+        stmt.execute(params![api_id, m.id, position, m.name, body])
+            .map_err(|e| insert_error("model", &format!("{} ({})", m.id, m.name), e))?;
+    }
+
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO request_validators (api_id, id, position, body) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend("storing request validators"))?;
+    for (position, v) in (0_i64..).zip(&def.request_validators) {
+        let body = to_json("request validator", v)?;
+        stmt.execute(params![api_id, v.id, position, body])
+            .map_err(|e| insert_error("request validator", &v.id, e))?;
+    }
+
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO gateway_responses (api_id, response_type, position, body) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend("storing gateway responses"))?;
+    for (position, g) in (0_i64..).zip(&def.gateway_responses) {
+        let body = to_json("gateway response", g)?;
+        let kind = g.response_type.as_str();
+        stmt.execute(params![api_id, kind, position, body])
+            .map_err(|e| insert_error("gateway response", kind, e))?;
+    }
+
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO authorizers (api_id, id, position, name, body) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(backend("storing authorizers"))?;
+    for (position, a) in (0_i64..).zip(&def.authorizers) {
+        let body = to_json("authorizer", a)?;
+        stmt.execute(params![api_id, a.id, position, a.name, body])
+            .map_err(|e| insert_error("authorizer", &a.id, e))?;
+    }
+    Ok(())
+}
+
+/// Deletes the rows of an API's current definition (not the API row, deployments or stages).
+fn delete_parts(tx: &Transaction<'_>, api_id: &str) -> Result<(), StoreError> {
+    for table in [
+        "resources",
+        "models",
+        "request_validators",
+        "gateway_responses",
+        "authorizers",
+    ] {
+        tx.execute(&format!("DELETE FROM {table} WHERE api_id = ?1"), [api_id])
+            .map_err(|e| StoreError::Backend(format!("deleting {table}: {e}")))?;
+    }
+    Ok(())
+}
+
+fn deployment_exists(conn: &Connection, api_id: &str, id: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM deployments WHERE api_id = ?1 AND id = ?2")
+        .and_then(|mut s| s.exists([api_id, id]))
+        .map_err(backend("looking up a deployment"))
+}
+
+fn load_stage(
+    conn: &Connection,
+    api_id: &str,
+    stage_name: &str,
+) -> Result<Option<Stage>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM stages WHERE api_id = ?1 AND stage_name = ?2")
+        .and_then(|mut s| {
+            s.query_row([api_id, stage_name], |row| row.get(0))
+                .optional()
+        })
+        .map_err(backend("reading a stage"))?;
+    body.map(|b| from_json("stage", &format!("{api_id}/{stage_name}"), &b))
+        .transpose()
+}
+
+fn upsert_stage(tx: &Transaction<'_>, api_id: &str, stage: &Stage) -> Result<(), StoreError> {
+    let body = to_json("stage", stage)?;
+    tx.prepare_cached(
+        "INSERT INTO stages (api_id, stage_name, deployment_id, body) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (api_id, stage_name) \
+         DO UPDATE SET deployment_id = excluded.deployment_id, body = excluded.body",
+    )
+    .and_then(|mut s| s.execute(params![api_id, stage.stage_name, stage.deployment_id, body]))
+    .map_err(backend("storing a stage"))?;
+    Ok(())
+}
+
+fn check_stage_name(name: &str) -> Result<(), StoreError> {
+    if tollgate_model::valid_stage_name(name) {
+        Ok(())
+    } else {
+        Err(StoreError::BadRequest(format!(
+            "Invalid stage name '{name}': a stage name is 1 to 128 characters from [A-Za-z0-9_-]"
+        )))
+    }
+}
+
+/// The checks CreateDeployment makes on the definition it is about to freeze.
+fn check_deployable(def: &ApiDefinition) -> Result<(), StoreError> {
+    if def.method_count() == 0 {
+        return Err(StoreError::BadRequest(
+            "The REST API doesn't contain any methods".to_owned(),
+        ));
+    }
+    let lacks_integration = def
+        .resources
+        .iter()
+        .flat_map(|r| r.resource_methods.values())
+        .any(|m| m.method_integration.is_none());
+    if lacks_integration {
+        return Err(StoreError::BadRequest(
+            "No integration defined for method".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn deploy_tx(
+    tx: &Transaction<'_>,
+    api_id: &str,
+    request: &DeployRequest,
+) -> Result<(Deployment, Stage), StoreError> {
+    let definition = load_definition(tx, api_id)?;
+    check_stage_name(&request.stage_name)?;
+    check_deployable(&definition)?;
+
+    let mut id = tollgate_model::ids::short_id();
+    let mut attempts = 1;
+    while deployment_exists(tx, api_id, &id)? {
+        if attempts >= ID_ATTEMPTS {
+            return Err(StoreError::Backend(
+                "could not find a free deployment id".to_owned(),
+            ));
+        }
+        id = tollgate_model::ids::short_id();
+        attempts += 1;
+    }
+    let now = tollgate_model::now_epoch_seconds();
+    let deployment = Deployment {
+        id,
+        description: request.description.clone(),
+        created_date: now,
+    };
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM deployments WHERE api_id = ?1")
+        .and_then(|mut s| s.query_row([api_id], |row| row.get(0)))
+        .map_err(backend("numbering a deployment"))?;
+    tx.prepare_cached(
+        "INSERT INTO deployments (api_id, id, seq, created_date, body, definition) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            api_id,
+            deployment.id,
+            seq,
+            deployment.created_date,
+            to_json_sql(&deployment)?,
+            to_json_sql(&definition)?,
+        ])
+    })
+    .map_err(backend("storing a deployment"))?;
+
+    let stage = match load_stage(tx, api_id, &request.stage_name)? {
+        Some(mut stage) => {
+            stage.deployment_id = deployment.id.clone();
+            stage.variables.extend(
+                request
+                    .variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            stage.last_updated_date = now;
+            stage
+        }
+        None => {
+            let mut stage = Stage::new(request.stage_name.clone(), deployment.id.clone());
+            stage.description = request.stage_description.clone();
+            stage.variables = request.variables.clone();
+            stage.created_date = now;
+            stage.last_updated_date = now;
+            stage
+        }
+    };
+    upsert_stage(tx, api_id, &stage)?;
+    bump_revision(tx)?;
+    Ok((deployment, stage))
+}
+
+/// `serde_json::to_string` with its error turned into one rusqlite can carry.
+fn to_json_sql<T: Serialize>(value: &T) -> rusqlite::Result<String> {
+    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_api(&self, definition: &ApiDefinition) -> Result<(), StoreError> {
+        let def = definition.clone();
+        self.write("creating an API", move |tx| {
+            let api = &def.rest_api;
+            if api_exists(tx, &api.id)? {
+                return Err(StoreError::Conflict(format!(
+                    "A REST API with id {} already exists",
+                    api.id
+                )));
+            }
+            let body = to_json("API", api)?;
+            tx.execute(
+                "INSERT INTO rest_apis (id, created_date, body) VALUES (?1, ?2, ?3)",
+                params![api.id, api.created_date, body],
+            )
+            .map_err(backend("storing an API"))?;
+            insert_parts(tx, &def)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn replace_api(&self, definition: &ApiDefinition) -> Result<(), StoreError> {
+        let def = definition.clone();
+        self.write("replacing an API", move |tx| {
+            let api = &def.rest_api;
+            let body = to_json("API", api)?;
+            let changed = tx
+                .execute(
+                    "UPDATE rest_apis SET created_date = ?2, body = ?3 WHERE id = ?1",
+                    params![api.id, api.created_date, body],
+                )
+                .map_err(backend("replacing an API"))?;
+            if changed == 0 {
+                return Err(StoreError::ApiNotFound(api.id.clone()));
+            }
+            delete_parts(tx, &api.id)?;
+            insert_parts(tx, &def)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_api(&self, api_id: &str) -> Result<RestApi, StoreError> {
+        let api_id = api_id.to_owned();
+        self.read("reading an API", move |tx| load_rest_api(tx, &api_id))
+            .await
+    }
+
+    async fn list_apis(&self) -> Result<Vec<RestApi>, StoreError> {
+        self.read("listing APIs", |tx| {
+            let mut stmt = tx
+                .prepare_cached("SELECT id, body FROM rest_apis ORDER BY created_date, seq")
+                .map_err(backend("listing APIs"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(backend("listing APIs"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, body) = row.map_err(backend("listing APIs"))?;
+                out.push(from_json("API", &id, &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_api(&self, api_id: &str) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        self.write("deleting an API", move |tx| {
+            // Resources, models, ..., deployments and stages go with it (ON DELETE CASCADE).
+            let changed = tx
+                .execute("DELETE FROM rest_apis WHERE id = ?1", [&api_id])
+                .map_err(backend("deleting an API"))?;
+            if changed == 0 {
+                return Err(StoreError::ApiNotFound(api_id));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError> {
+        let api_id = api_id.to_owned();
+        self.read("reading an API definition", move |tx| {
+            load_definition(tx, &api_id)
+        })
+        .await
+    }
+
+    async fn deploy(
+        &self,
+        api_id: &str,
+        request: &DeployRequest,
+    ) -> Result<(Deployment, Stage), StoreError> {
+        let api_id = api_id.to_owned();
+        let request = request.clone();
+        self.write("deploying an API", move |tx| {
+            deploy_tx(tx, &api_id, &request)
+        })
+        .await
+    }
+
+    async fn get_deployment(
+        &self,
+        api_id: &str,
+        deployment_id: &str,
+    ) -> Result<(Deployment, ApiDefinition), StoreError> {
+        let api_id = api_id.to_owned();
+        let deployment_id = deployment_id.to_owned();
+        self.read("reading a deployment", move |tx| {
+            let row: Option<(String, String)> = tx
+                .prepare_cached(
+                    "SELECT body, definition FROM deployments WHERE api_id = ?1 AND id = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row([&api_id, &deployment_id], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })
+                    .optional()
+                })
+                .map_err(backend("reading a deployment"))?;
+            let Some((body, definition)) = row else {
+                require_api(tx, &api_id)?;
+                return Err(StoreError::DeploymentNotFound {
+                    api_id,
+                    deployment_id,
+                });
+            };
+            let key = format!("{api_id}/{deployment_id}");
+            Ok((
+                from_json("deployment", &key, &body)?,
+                from_json("deployment snapshot", &key, &definition)?,
+            ))
+        })
+        .await
+    }
+
+    async fn list_deployments(&self, api_id: &str) -> Result<Vec<Deployment>, StoreError> {
+        let api_id = api_id.to_owned();
+        self.read("listing deployments", move |tx| {
+            require_api(tx, &api_id)?;
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT id, body FROM deployments WHERE api_id = ?1 \
+                     ORDER BY seq",
+                )
+                .map_err(backend("listing deployments"))?;
+            let rows = stmt
+                .query_map([&api_id], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(backend("listing deployments"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, body) = row.map_err(backend("listing deployments"))?;
+                out.push(from_json("deployment", &format!("{api_id}/{id}"), &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn get_stage(&self, api_id: &str, stage_name: &str) -> Result<Stage, StoreError> {
+        let api_id = api_id.to_owned();
+        let stage_name = stage_name.to_owned();
+        self.read("reading a stage", move |tx| {
+            match load_stage(tx, &api_id, &stage_name)? {
+                Some(stage) => Ok(stage),
+                None => {
+                    require_api(tx, &api_id)?;
+                    Err(StoreError::StageNotFound {
+                        api_id,
+                        stage: stage_name,
+                    })
+                }
+            }
+        })
+        .await
+    }
+
+    async fn list_stages(&self, api_id: &str) -> Result<Vec<Stage>, StoreError> {
+        let api_id = api_id.to_owned();
+        self.read("listing stages", move |tx| {
+            require_api(tx, &api_id)?;
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT stage_name, body FROM stages WHERE api_id = ?1 ORDER BY stage_name",
+                )
+                .map_err(backend("listing stages"))?;
+            let rows = stmt
+                .query_map([&api_id], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(backend("listing stages"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (name, body) = row.map_err(backend("listing stages"))?;
+                out.push(from_json("stage", &format!("{api_id}/{name}"), &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let stage = stage.clone();
+        self.write("storing a stage", move |tx| {
+            require_api(tx, &api_id)?;
+            check_stage_name(&stage.stage_name)?;
+            if !deployment_exists(tx, &api_id, &stage.deployment_id)? {
+                return Err(StoreError::DeploymentNotFound {
+                    api_id,
+                    deployment_id: stage.deployment_id,
+                });
+            }
+            let canary = stage
+                .canary_settings
+                .as_ref()
+                .and_then(|c| c.deployment_id.as_deref());
+            if let Some(canary) = canary
+                && !deployment_exists(tx, &api_id, canary)?
+            {
+                return Err(StoreError::BadRequest(
+                    "Deployment id does not exist".to_owned(),
+                ));
+            }
+            upsert_stage(tx, &api_id, &stage)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn delete_stage(&self, api_id: &str, stage_name: &str) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let stage_name = stage_name.to_owned();
+        self.write("deleting a stage", move |tx| {
+            let changed = tx
+                .execute(
+                    "DELETE FROM stages WHERE api_id = ?1 AND stage_name = ?2",
+                    [&api_id, &stage_name],
+                )
+                .map_err(backend("deleting a stage"))?;
+            if changed == 0 {
+                require_api(tx, &api_id)?;
+                return Err(StoreError::StageNotFound {
+                    api_id,
+                    stage: stage_name,
+                });
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn all_stages(&self) -> Result<Vec<(String, Stage)>, StoreError> {
+        self.read("listing all stages", |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT s.api_id, s.stage_name, s.body FROM stages s \
+                     JOIN rest_apis a ON a.id = s.api_id \
+                     ORDER BY a.created_date, a.seq, s.stage_name",
+                )
+                .map_err(backend("listing all stages"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(backend("listing all stages"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (api_id, name, body) = row.map_err(backend("listing all stages"))?;
+                let stage = from_json("stage", &format!("{api_id}/{name}"), &body)?;
+                out.push((api_id, stage));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn revision(&self) -> Result<u64, StoreError> {
+        self.with_conn(|conn| {
+            let revision: i64 = conn
+                .prepare_cached("SELECT revision FROM meta WHERE id = 1")
+                .and_then(|mut s| s.query_row([], |row| row.get(0)))
+                .map_err(backend("reading the revision"))?;
+            u64::try_from(revision)
+                .map_err(|_| StoreError::Backend(format!("invalid revision {revision}")))
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;

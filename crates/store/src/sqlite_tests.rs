@@ -1,0 +1,775 @@
+//! Tests of the SQLite store, on real files in temporary directories.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use tollgate_model::{
+    ApiDefinition, Authorizer, CanarySettings, GatewayResponse, GatewayResponseType, HttpMethod,
+    Integration, IntegrationType, Method, RequestValidator, Resource, RestApi, Stage,
+};
+
+use super::*;
+
+fn db_path(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("data").join("tollgate.db")
+}
+
+fn open(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(&db_path(dir)).expect("open store")
+}
+
+/// An API whose every method has an integration, with a bit of everything in it.
+fn deployable(name: &str) -> ApiDefinition {
+    let mut def = ApiDefinition::empty(RestApi::new(name));
+    let root = def.root().expect("root").clone();
+    let mut pets = Resource::child(&root, "pets");
+    let mut get = Method::new(HttpMethod::Get);
+    let mut integration = Integration::new(IntegrationType::HttpProxy);
+    integration.uri = Some("http://backend.example/pets".to_owned());
+    integration.http_method = Some("GET".to_owned());
+    get.method_integration = Some(integration);
+    pets.resource_methods.insert(HttpMethod::Get, get);
+    let mut pet = Resource::child(&pets, "{id}");
+    let mut any = Method::new(HttpMethod::Any);
+    any.method_integration = Some(Integration::new(IntegrationType::Mock));
+    pet.resource_methods.insert(HttpMethod::Any, any);
+    def.resources.extend([pets, pet]);
+    def.request_validators.push(RequestValidator {
+        id: "val001".to_owned(),
+        name: Some("body".to_owned()),
+        validate_request_body: true,
+        validate_request_parameters: false,
+    });
+    let mut throttled = GatewayResponse::builtin(GatewayResponseType::Throttled);
+    throttled.default_response = false;
+    throttled.status_code = Some("503".to_owned());
+    def.gateway_responses.push(throttled);
+    def.gateway_responses
+        .push(GatewayResponse::builtin(GatewayResponseType::Default4xx));
+    def.authorizers.push(Authorizer {
+        id: "auth01".to_owned(),
+        name: "tokens".to_owned(),
+        kind: "TOKEN".to_owned(),
+        provider_arns: Vec::new(),
+        auth_type: Some("custom".to_owned()),
+        authorizer_uri: Some("arn:aws:apigateway:us-east-1:lambda:path/fn".to_owned()),
+        authorizer_credentials: None,
+        identity_source: Some("method.request.header.Authorization".to_owned()),
+        identity_validation_expression: None,
+        authorizer_result_ttl_in_seconds: Some(300),
+    });
+    def
+}
+
+fn request(stage: &str) -> DeployRequest {
+    DeployRequest {
+        stage_name: stage.to_owned(),
+        ..DeployRequest::default()
+    }
+}
+
+/// Row counts of every per-API table, to show that nothing was left behind.
+fn row_counts(path: &Path) -> BTreeMap<&'static str, i64> {
+    let conn = Connection::open(path).expect("raw open");
+    [
+        "rest_apis",
+        "resources",
+        "models",
+        "request_validators",
+        "gateway_responses",
+        "authorizers",
+        "deployments",
+        "stages",
+    ]
+    .into_iter()
+    .map(|t| {
+        let n = conn
+            .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+            .expect("count");
+        (t, n)
+    })
+    .collect()
+}
+
+#[tokio::test]
+async fn create_get_list_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    assert!(store.list_apis().await.unwrap().is_empty());
+
+    let mut a = deployable("a");
+    a.rest_api.created_date = 100;
+    let mut b = ApiDefinition::empty(RestApi::new("b"));
+    b.rest_api.created_date = 50;
+    let mut c = ApiDefinition::empty(RestApi::new("c"));
+    c.rest_api.created_date = 100;
+    for d in [&a, &b, &c] {
+        store.create_api(d).await.unwrap();
+    }
+
+    assert_eq!(store.get_api(&a.rest_api.id).await.unwrap(), a.rest_api);
+    assert_eq!(store.api_definition(&a.rest_api.id).await.unwrap(), a);
+    let names: Vec<String> = store
+        .list_apis()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|api| api.name)
+        .collect();
+    assert_eq!(
+        names,
+        ["b", "a", "c"],
+        "oldest first, ties in creation order"
+    );
+
+    let err = store.create_api(&a).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    store.delete_api(&b.rest_api.id).await.unwrap();
+    let err = store.get_api(&b.rest_api.id).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::ApiNotFound(id) if *id == b.rest_api.id),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("Invalid API identifier specified {}", b.rest_api.id)
+    );
+    assert!(matches!(
+        store.delete_api(&b.rest_api.id).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.api_definition("nosuchapi0").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert_eq!(store.list_apis().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn replace_api_swaps_the_definition_and_keeps_deployments() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let (deployment, _) = store.deploy(&api_id, &request("prod")).await.unwrap();
+
+    let mut changed = def.clone();
+    changed.rest_api.description = Some("v2".to_owned());
+    changed.resources.truncate(2);
+    changed.authorizers.clear();
+    store.replace_api(&changed).await.unwrap();
+    assert_eq!(store.api_definition(&api_id).await.unwrap(), changed);
+    assert_eq!(
+        store.get_api(&api_id).await.unwrap().description.as_deref(),
+        Some("v2")
+    );
+    let (_, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
+    assert_eq!(snapshot, def, "the deployment is not affected");
+    assert_eq!(
+        store
+            .get_stage(&api_id, "prod")
+            .await
+            .unwrap()
+            .deployment_id,
+        deployment.id
+    );
+
+    let unknown = ApiDefinition::empty(RestApi::new("ghost"));
+    assert!(matches!(
+        store.replace_api(&unknown).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn deploy_freezes_the_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+
+    let req = DeployRequest {
+        stage_name: "prod".to_owned(),
+        description: Some("first".to_owned()),
+        stage_description: Some("production".to_owned()),
+        variables: BTreeMap::from([("backend".to_owned(), "a.example".to_owned())]),
+    };
+    let (deployment, stage) = store.deploy(&api_id, &req).await.unwrap();
+    assert_eq!(deployment.id.len(), 6);
+    assert_eq!(deployment.description.as_deref(), Some("first"));
+    assert_eq!(stage.stage_name, "prod");
+    assert_eq!(stage.deployment_id, deployment.id);
+    assert_eq!(stage.description.as_deref(), Some("production"));
+    assert_eq!(stage.variables, req.variables);
+    assert_eq!(stage.cache_cluster_status, "NOT_AVAILABLE");
+
+    let (got, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
+    assert_eq!(got, deployment);
+    assert_eq!(snapshot, def);
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
+    assert_eq!(
+        store.list_stages(&api_id).await.unwrap(),
+        vec![stage.clone()]
+    );
+    assert_eq!(
+        store.all_stages().await.unwrap(),
+        vec![(api_id.clone(), stage)]
+    );
+
+    // Later edits do not reach the deployment.
+    let mut edited = def.clone();
+    edited.resources.truncate(1);
+    store.replace_api(&edited).await.unwrap();
+    let (_, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
+    assert_eq!(snapshot, def);
+
+    let err = store.get_deployment(&api_id, "nope00").await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::DeploymentNotFound { deployment_id, .. } if deployment_id == "nope00"),
+        "{err:?}"
+    );
+    assert!(matches!(
+        store.get_deployment("nosuchapi0", &deployment.id).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.get_stage(&api_id, "dev").await,
+        Err(StoreError::StageNotFound { .. })
+    ));
+    assert!(matches!(
+        store.get_stage("nosuchapi0", "prod").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.deploy("nosuchapi0", &request("prod")).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn redeploy_repoints_the_stage_and_keeps_the_old_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+
+    let first_req = DeployRequest {
+        stage_name: "prod".to_owned(),
+        stage_description: Some("production".to_owned()),
+        variables: BTreeMap::from([
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned()),
+        ]),
+        ..DeployRequest::default()
+    };
+    let (first, first_stage) = store.deploy(&api_id, &first_req).await.unwrap();
+
+    let mut v2 = def.clone();
+    v2.resources.truncate(2);
+    store.replace_api(&v2).await.unwrap();
+    let second_req = DeployRequest {
+        stage_name: "prod".to_owned(),
+        stage_description: Some("ignored for an existing stage".to_owned()),
+        variables: BTreeMap::from([
+            ("b".to_owned(), "20".to_owned()),
+            ("c".to_owned(), "30".to_owned()),
+        ]),
+        ..DeployRequest::default()
+    };
+    let (second, stage) = store.deploy(&api_id, &second_req).await.unwrap();
+    assert_ne!(first.id, second.id);
+    assert_eq!(stage.deployment_id, second.id);
+    assert_eq!(stage.created_date, first_stage.created_date);
+    assert!(stage.last_updated_date >= first_stage.last_updated_date);
+    assert_eq!(stage.description.as_deref(), Some("production"));
+    let expected: BTreeMap<String, String> = [("a", "1"), ("b", "20"), ("c", "30")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(stage.variables, expected);
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
+
+    let ids: Vec<String> = store
+        .list_deployments(&api_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(ids, [first.id.clone(), second.id.clone()], "oldest first");
+    assert_eq!(
+        store.get_deployment(&api_id, &first.id).await.unwrap().1,
+        def
+    );
+    assert_eq!(
+        store.get_deployment(&api_id, &second.id).await.unwrap().1,
+        v2
+    );
+    assert_eq!(store.list_stages(&api_id).await.unwrap().len(), 1);
+
+    // Rolling back is a put_stage to the older deployment.
+    let mut rollback = stage.clone();
+    rollback.deployment_id = first.id.clone();
+    store.put_stage(&api_id, &rollback).await.unwrap();
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), rollback);
+}
+
+#[tokio::test]
+async fn deploy_refuses_incomplete_apis_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+
+    let empty = ApiDefinition::empty(RestApi::new("empty"));
+    store.create_api(&empty).await.unwrap();
+    let err = store
+        .deploy(&empty.rest_api.id, &request("prod"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::BadRequest(m) if m == "The REST API doesn't contain any methods"),
+        "{err:?}"
+    );
+
+    let mut half = deployable("half");
+    let root_id = half.rest_api.root_resource_id.clone();
+    let root = half.resources.iter_mut().find(|r| r.id == root_id).unwrap();
+    root.resource_methods
+        .insert(HttpMethod::Post, Method::new(HttpMethod::Post));
+    store.create_api(&half).await.unwrap();
+    let err = store
+        .deploy(&half.rest_api.id, &request("prod"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::BadRequest(m) if m == "No integration defined for method"),
+        "{err:?}"
+    );
+
+    let good = deployable("good");
+    store.create_api(&good).await.unwrap();
+    for bad in ["", "a/b", "has space"] {
+        let err = store
+            .deploy(&good.rest_api.id, &request(bad))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::BadRequest(_)), "{bad:?}: {err:?}");
+    }
+
+    let revision = store.revision().await.unwrap();
+    for def in [&empty, &half, &good] {
+        assert!(
+            store
+                .list_deployments(&def.rest_api.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .list_stages(&def.rest_api.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(store.all_stages().await.unwrap().is_empty());
+    let counts = row_counts(store.path());
+    assert_eq!(counts["deployments"], 0);
+    assert_eq!(counts["stages"], 0);
+    assert_eq!(store.revision().await.unwrap(), revision);
+}
+
+#[tokio::test]
+async fn everything_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    let (deployment, stage, revision) = {
+        let store = open(&dir);
+        store.create_api(&def).await.unwrap();
+        let (d, s) = store.deploy(&api_id, &request("prod")).await.unwrap();
+        (d, s, store.revision().await.unwrap())
+    };
+
+    let store = open(&dir);
+    assert_eq!(store.api_definition(&api_id).await.unwrap(), def);
+    assert_eq!(
+        store.get_deployment(&api_id, &deployment.id).await.unwrap(),
+        (deployment.clone(), def.clone())
+    );
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
+    assert_eq!(
+        store.list_deployments(&api_id).await.unwrap(),
+        vec![deployment]
+    );
+    assert_eq!(store.revision().await.unwrap(), revision);
+}
+
+#[tokio::test]
+async fn revision_grows_with_every_write_and_is_shared_between_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let other = open(&dir);
+    let mut last = store.revision().await.unwrap();
+    assert_eq!(last, 0);
+    assert_eq!(other.revision().await.unwrap(), 0);
+
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+
+    /// Asserts that both stores see a revision above `last`, and moves `last` on.
+    async fn grew(store: &SqliteStore, other: &SqliteStore, last: &mut u64, what: &str) {
+        let now = store.revision().await.unwrap();
+        assert!(now > *last, "{what}: {now} <= {last}");
+        assert_eq!(
+            other.revision().await.unwrap(),
+            now,
+            "{what}: other connection"
+        );
+        *last = now;
+    }
+
+    store.create_api(&def).await.unwrap();
+    grew(&store, &other, &mut last, "create_api").await;
+    store.replace_api(&def).await.unwrap();
+    grew(&store, &other, &mut last, "replace_api").await;
+    let (deployment, stage) = store.deploy(&api_id, &request("prod")).await.unwrap();
+    grew(&store, &other, &mut last, "deploy").await;
+    let mut dev = stage.clone();
+    dev.stage_name = "dev".to_owned();
+    store.put_stage(&api_id, &dev).await.unwrap();
+    grew(&store, &other, &mut last, "put_stage").await;
+    store.delete_stage(&api_id, "dev").await.unwrap();
+    grew(&store, &other, &mut last, "delete_stage").await;
+
+    // A write through the other connection (another process, in real life) is seen here.
+    other.deploy(&api_id, &request("prod")).await.unwrap();
+    grew(&other, &store, &mut last, "deploy elsewhere").await;
+    assert_eq!(store.list_deployments(&api_id).await.unwrap().len(), 2);
+    assert_ne!(
+        store
+            .get_stage(&api_id, "prod")
+            .await
+            .unwrap()
+            .deployment_id,
+        deployment.id
+    );
+
+    // Reads and failed writes leave it alone.
+    store.list_apis().await.unwrap();
+    store.all_stages().await.unwrap();
+    assert!(store.create_api(&def).await.is_err());
+    assert!(store.delete_stage(&api_id, "nope").await.is_err());
+    assert_eq!(store.revision().await.unwrap(), last);
+
+    store.delete_api(&api_id).await.unwrap();
+    grew(&store, &other, &mut last, "delete_api").await;
+}
+
+#[tokio::test]
+async fn concurrent_writers_on_one_file_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = open(&dir);
+    let b = open(&dir);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            let def = deployable(&format!("api{i}"));
+            store.create_api(&def).await?;
+            store.deploy(&def.rest_api.id, &request("prod")).await?;
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(a.list_apis().await.unwrap().len(), 20);
+    assert_eq!(b.all_stages().await.unwrap().len(), 20);
+    assert_eq!(a.revision().await.unwrap(), 40);
+}
+
+#[tokio::test]
+async fn stages_need_their_api_and_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let (deployment, _) = store.deploy(&api_id, &request("prod")).await.unwrap();
+
+    let orphan = Stage::new("dev", "nope00");
+    let err = store.put_stage(&api_id, &orphan).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::DeploymentNotFound { deployment_id, .. } if deployment_id == "nope00"),
+        "{err:?}"
+    );
+    let good = Stage::new("dev", deployment.id.clone());
+    assert!(matches!(
+        store.put_stage("nosuchapi0", &good).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    let mut canary = good.clone();
+    canary.canary_settings = Some(CanarySettings {
+        deployment_id: Some("nope00".to_owned()),
+        percent_traffic: 10.0,
+        stage_variable_overrides: BTreeMap::new(),
+        use_stage_cache: false,
+    });
+    assert!(matches!(
+        store.put_stage(&api_id, &canary).await,
+        Err(StoreError::BadRequest(_))
+    ));
+    let bad_name = Stage::new("no/slashes", deployment.id.clone());
+    assert!(matches!(
+        store.put_stage(&api_id, &bad_name).await,
+        Err(StoreError::BadRequest(_))
+    ));
+    assert_eq!(store.list_stages(&api_id).await.unwrap().len(), 1);
+
+    store.put_stage(&api_id, &good).await.unwrap();
+    let names: Vec<String> = store
+        .list_stages(&api_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.stage_name)
+        .collect();
+    assert_eq!(names, ["dev", "prod"]);
+    store.delete_stage(&api_id, "dev").await.unwrap();
+    assert!(matches!(
+        store.delete_stage(&api_id, "dev").await,
+        Err(StoreError::StageNotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_stage("nosuchapi0", "dev").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.list_stages("nosuchapi0").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.list_deployments("nosuchapi0").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn delete_api_removes_everything_of_that_api_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let doomed = deployable("doomed");
+    let kept = deployable("kept");
+    for def in [&doomed, &kept] {
+        store.create_api(def).await.unwrap();
+        store
+            .deploy(&def.rest_api.id, &request("prod"))
+            .await
+            .unwrap();
+        store
+            .deploy(&def.rest_api.id, &request("dev"))
+            .await
+            .unwrap();
+    }
+    let before = row_counts(store.path());
+    store.delete_api(&doomed.rest_api.id).await.unwrap();
+    let after = row_counts(store.path());
+    for (table, n) in &after {
+        assert_eq!(
+            *n * 2,
+            before[table],
+            "{table}: half the rows should be gone"
+        );
+    }
+    assert_eq!(store.api_definition(&kept.rest_api.id).await.unwrap(), kept);
+    let stages = store.all_stages().await.unwrap();
+    assert_eq!(stages.len(), 2);
+    assert!(stages.iter().all(|(id, _)| *id == kept.rest_api.id));
+
+    // The id can be used again, from scratch.
+    store.create_api(&doomed).await.unwrap();
+    assert!(
+        store
+            .list_deployments(&doomed.rest_api.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_write_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+
+    // A duplicate resource id violates the primary key after the API row and the first
+    // resources went in: all of it must be rolled back.
+    let mut def = deployable("dup");
+    let mut dup = def.resources[1].clone();
+    dup.path_part = Some("other".to_owned());
+    dup.path = "/other".to_owned();
+    def.resources.push(dup);
+    let err = store.create_api(&def).await.unwrap_err();
+    assert!(matches!(err, StoreError::BadRequest(_)), "{err:?}");
+    assert!(matches!(
+        store.get_api(&def.rest_api.id).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(row_counts(store.path()).values().all(|n| *n == 0));
+    assert_eq!(store.revision().await.unwrap(), 0);
+
+    // The same on replace: the previous definition stays whole.
+    let good = deployable("good");
+    store.create_api(&good).await.unwrap();
+    let revision = store.revision().await.unwrap();
+    let mut bad = good.clone();
+    bad.models.push(bad.models[0].clone());
+    let err = store.replace_api(&bad).await.unwrap_err();
+    assert!(matches!(err, StoreError::BadRequest(_)), "{err:?}");
+    assert_eq!(store.api_definition(&good.rest_api.id).await.unwrap(), good);
+    assert_eq!(store.revision().await.unwrap(), revision);
+}
+
+#[tokio::test]
+async fn a_panic_on_the_connection_does_not_break_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let result: Result<(), StoreError> = store
+        .with_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend("test"))?;
+            tx.execute("UPDATE meta SET revision = 1000", [])
+                .map_err(backend("test"))?;
+            panic!("boom");
+        })
+        .await;
+    assert!(matches!(result, Err(StoreError::Backend(_))), "{result:?}");
+    assert_eq!(
+        store.revision().await.unwrap(),
+        0,
+        "the panicking write was rolled back"
+    );
+    store.create_api(&def).await.unwrap();
+    assert_eq!(store.revision().await.unwrap(), 1);
+}
+
+mod migration {
+    use super::*;
+
+    fn user_version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_new_file_gets_the_latest_schema_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir);
+        assert!(store.path().exists(), "parent directories are created");
+        assert_eq!(
+            user_version(store.path()),
+            i64::from(SqliteStore::schema_version())
+        );
+        let conn = Connection::open(store.path()).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn reopening_a_migrated_file_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let def = deployable("pets");
+        {
+            let store = open(&dir);
+            store.create_api(&def).await.unwrap();
+        }
+        let path = db_path(&dir);
+        let schema = |p: &Path| -> Vec<String> {
+            let conn = Connection::open(p).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let before = schema(&path);
+        let version = user_version(&path);
+        for _ in 0..2 {
+            let store = open(&dir);
+            assert_eq!(store.revision().await.unwrap(), 1);
+            assert_eq!(store.api_definition(&def.rest_api.id).await.unwrap(), def);
+        }
+        assert_eq!(schema(&path), before);
+        assert_eq!(user_version(&path), version);
+    }
+
+    #[tokio::test]
+    async fn a_file_from_a_newer_tollgate_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(&dir));
+        let path = db_path(&dir);
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+        assert!(text.contains("99") && text.contains("newer"), "{text}");
+        assert_eq!(user_version(&path), 99, "left untouched");
+    }
+
+    #[tokio::test]
+    async fn migrations_apply_in_order_and_a_failing_one_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = db_path(&dir);
+        let v1 = migrations::MIGRATIONS[0];
+        let broken = [
+            v1,
+            "CREATE TABLE extra (x INTEGER); INSERT INTO extra VALUES (1);",
+            "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;",
+        ];
+        let err = SqliteStore::open_with_migrations(&path, &broken).unwrap_err();
+        assert!(err.to_string().contains("migration 3"), "{err}");
+        assert_eq!(user_version(&path), 2, "the first two were applied");
+        let conn = Connection::open(&path).unwrap();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE name IN ('extra', 'half')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tables, ["extra"], "the failed script left nothing behind");
+
+        // Fixing the script and reopening continues where it stopped.
+        let fixed = [broken[0], broken[1], "CREATE TABLE half (x INTEGER);"];
+        SqliteStore::open_with_migrations(&path, &fixed).unwrap();
+        assert_eq!(user_version(&path), 3);
+        // And this binary (which knows one version) refuses the result.
+        assert!(SqliteStore::open(&path).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_a_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
+        assert!(err.to_string().contains("junk.db"), "{err}");
+    }
+}

@@ -100,7 +100,10 @@ pub enum Destination {
 pub enum Source {
     Static(String),
     /// `method.request.{location}.{name}`.
-    MethodRequest { location: String, name: String },
+    MethodRequest {
+        location: String,
+        name: String,
+    },
     StageVariable(String),
     Context(String),
     /// `integration.response.header.X` (last value).
@@ -136,10 +139,14 @@ impl Source {
             });
         }
         if let Some(name) = expr.strip_prefix("integration.response.header.") {
-            return HeaderName::from_bytes(name.as_bytes()).ok().map(Source::ResponseHeader);
+            return HeaderName::from_bytes(name.as_bytes())
+                .ok()
+                .map(Source::ResponseHeader);
         }
         if let Some(name) = expr.strip_prefix("integration.response.multivalueheader.") {
-            return HeaderName::from_bytes(name.as_bytes()).ok().map(Source::ResponseMultiHeader);
+            return HeaderName::from_bytes(name.as_bytes())
+                .ok()
+                .map(Source::ResponseMultiHeader);
         }
         if expr == "integration.response.body" {
             return Some(Source::Body(None));
@@ -177,27 +184,27 @@ impl UriTemplate {
         let mut literal = String::new();
         let mut rest = uri;
         while !rest.is_empty() {
-            if let Some(after) = rest.strip_prefix("${stageVariables.") {
-                if let Some(end) = after.find('}') {
+            if let Some(after) = rest.strip_prefix("${stageVariables.")
+                && let Some(end) = after.find('}')
+            {
+                if !literal.is_empty() {
+                    parts.push(UriPart::Literal(std::mem::take(&mut literal)));
+                }
+                parts.push(UriPart::StageVariable(after[..end].to_owned()));
+                rest = &after[end + 1..];
+                continue;
+            }
+            if let Some(after) = rest.strip_prefix('{')
+                && let Some(end) = after.find('}')
+            {
+                let name = &after[..end];
+                if !name.is_empty() && !name.contains('{') {
                     if !literal.is_empty() {
                         parts.push(UriPart::Literal(std::mem::take(&mut literal)));
                     }
-                    parts.push(UriPart::StageVariable(after[..end].to_owned()));
+                    parts.push(UriPart::PathVariable(name.to_owned()));
                     rest = &after[end + 1..];
                     continue;
-                }
-            }
-            if let Some(after) = rest.strip_prefix('{') {
-                if let Some(end) = after.find('}') {
-                    let name = &after[..end];
-                    if !name.is_empty() && !name.contains('{') {
-                        if !literal.is_empty() {
-                            parts.push(UriPart::Literal(std::mem::take(&mut literal)));
-                        }
-                        parts.push(UriPart::PathVariable(name.to_owned()));
-                        rest = &after[end + 1..];
-                        continue;
-                    }
                 }
             }
             let ch = rest.chars().next().unwrap_or_default();
@@ -271,12 +278,16 @@ fn compile_responses(
                 reason: format!("invalid integration response status code '{code}'"),
             })?;
         let pattern = match r.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
-            Some(p) => Some(compile_pattern(p).map_err(|reason| CompileError::SelectionPattern {
-                path: path.to_owned(),
-                verb,
-                pattern: p.to_owned(),
-                reason,
-            })?),
+            Some(p) => {
+                Some(
+                    compile_pattern(p).map_err(|reason| CompileError::SelectionPattern {
+                        path: path.to_owned(),
+                        verb,
+                        pattern: p.to_owned(),
+                        reason,
+                    })?,
+                )
+            }
             None => None,
         };
         let response_parameters = r
@@ -284,7 +295,10 @@ fn compile_responses(
             .iter()
             .filter_map(|(k, v)| {
                 let name = k.strip_prefix("method.response.header.")?;
-                Some((HeaderName::from_bytes(name.as_bytes()).ok()?, Source::parse(v)?))
+                Some((
+                    HeaderName::from_bytes(name.as_bytes()).ok()?,
+                    Source::parse(v)?,
+                ))
             })
             .collect();
         let compiled = CompiledIntegrationResponse {
@@ -328,7 +342,10 @@ fn compile_integration(
                 .uri
                 .as_deref()
                 .ok_or_else(|| err("an HTTP integration needs a uri".to_owned()))?;
-            if !(uri.starts_with("http://") || uri.starts_with("https://") || uri.starts_with("${stageVariables.")) {
+            if !(uri.starts_with("http://")
+                || uri.starts_with("https://")
+                || uri.starts_with("${stageVariables."))
+            {
                 return Err(err("Invalid HTTP endpoint specified for URI".to_owned()));
             }
             let method = match integration.http_method.as_deref() {
@@ -352,8 +369,9 @@ fn compile_integration(
                     ),
                     _ => return Err(err(format!("invalid mapping destination '{dest}'"))),
                 };
-                let source = Source::parse(src)
-                    .ok_or_else(|| err(format!("invalid mapping expression '{src}' for '{dest}'")))?;
+                let source = Source::parse(src).ok_or_else(|| {
+                    err(format!("invalid mapping expression '{src}' for '{dest}'"))
+                })?;
                 request_parameters.push((destination, source));
             }
             let timeout = integration
@@ -377,14 +395,12 @@ fn compile_integration(
 }
 
 /// Compiles `definition` (a deployment's snapshot) as served by `stage`.
-pub fn compile(
-    definition: &ApiDefinition,
-    stage: &Stage,
-) -> Result<CompiledStage, CompileError> {
+pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStage, CompileError> {
     let mut router = Router::new();
     for resource in &definition.resources {
         for (verb, method) in &resource.resource_methods {
-            let declared: HashSet<&str> = method.method_responses.keys().map(String::as_str).collect();
+            let declared: HashSet<&str> =
+                method.method_responses.keys().map(String::as_str).collect();
             let integration = match &method.method_integration {
                 Some(i) => compile_integration(i, &declared, &resource.path, *verb)?,
                 None => {
@@ -437,7 +453,10 @@ mod tests {
                 UriPart::PathVariable("q".into()),
             ]
         );
-        assert_eq!(UriTemplate::parse("http://a/{").parts, vec![UriPart::Literal("http://a/{".into())]);
+        assert_eq!(
+            UriTemplate::parse("http://a/{").parts,
+            vec![UriPart::Literal("http://a/{".into())]
+        );
     }
 
     #[test]
@@ -445,9 +464,15 @@ mod tests {
         assert_eq!(Source::parse("'x'"), Some(Source::Static("x".into())));
         assert_eq!(
             Source::parse("method.request.path.proxy"),
-            Some(Source::MethodRequest { location: "path".into(), name: "proxy".into() })
+            Some(Source::MethodRequest {
+                location: "path".into(),
+                name: "proxy".into()
+            })
         );
-        assert_eq!(Source::parse("stageVariables.v"), Some(Source::StageVariable("v".into())));
+        assert_eq!(
+            Source::parse("stageVariables.v"),
+            Some(Source::StageVariable("v".into()))
+        );
         assert_eq!(Source::parse("method.request.cookie.x"), None);
         assert_eq!(Source::parse("nonsense"), None);
     }

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use http::HeaderMap;
 
-/// The account id Tollgate reports where AWS reports the caller's account.
-pub const ACCOUNT_ID: &str = "000000000000";
+pub use tollgate_model::ACCOUNT_ID;
 
 /// Per-request identifiers and the facts `$context` exposes.
 #[derive(Debug, Clone)]

@@ -21,7 +21,9 @@ impl StageTable {
         let mut apis: HashMap<String, HashMap<String, Arc<CompiledStage>>> = HashMap::new();
         let mut names: HashMap<String, Option<String>> = HashMap::new();
         for stage in stages {
-            let entry = names.entry(stage.api_name.to_ascii_lowercase()).or_insert(Some(stage.api_id.clone()));
+            let entry = names
+                .entry(stage.api_name.to_ascii_lowercase())
+                .or_insert(Some(stage.api_id.clone()));
             if entry.as_deref() != Some(stage.api_id.as_str()) {
                 *entry = None;
             }
@@ -31,7 +33,10 @@ impl StageTable {
         }
         StageTable {
             apis,
-            names: names.into_iter().filter_map(|(n, id)| Some((n, id?))).collect(),
+            names: names
+                .into_iter()
+                .filter_map(|(n, id)| Some((n, id?)))
+                .collect(),
         }
     }
 

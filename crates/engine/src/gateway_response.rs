@@ -122,24 +122,20 @@ impl GatewayResponses {
         let kind = error.kind;
         let exact = self.custom.get(&kind);
         let class = kind.class_default().and_then(|c| self.custom.get(&c));
-        let natural = error
-            .status
-            .or(kind.default_status())
-            .unwrap_or(500);
+        let natural = error.status.or(kind.default_status()).unwrap_or(500);
         let status = match (exact, class) {
             (Some(c), _) => c.status.or(kind.default_status()).unwrap_or(natural),
             (None, Some(c)) => c.status.unwrap_or(natural),
             (None, None) => natural,
         };
         let chosen = exact.or(class);
-        let template = chosen
-            .and_then(|c| {
-                c.templates
-                    .iter()
-                    .find(|(ct, _)| ct == "application/json")
-                    .or(c.templates.first())
-                    .map(|(_, t)| t.as_str())
-            });
+        let template = chosen.and_then(|c| {
+            c.templates
+                .iter()
+                .find(|(ct, _)| ct == "application/json")
+                .or(c.templates.first())
+                .map(|(_, t)| t.as_str())
+        });
         let body = match template {
             Some(t) => substitute(t, error, ctx),
             None if kind.capital_message_key() => {
@@ -173,7 +169,11 @@ impl GatewayResponses {
 
 /// Resolves a gateway-response header source: `'static'`, `method.request.{header|querystring|path}.X`,
 /// `stageVariables.X` or `context.X`.
-fn resolve_parameter(source: &str, error: &GatewayError, ctx: Option<&RequestContext>) -> Option<String> {
+fn resolve_parameter(
+    source: &str,
+    error: &GatewayError,
+    ctx: Option<&RequestContext>,
+) -> Option<String> {
     if let Some(s) = source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
         return Some(s.to_owned());
     }
@@ -216,7 +216,10 @@ fn substitute(template: &str, error: &GatewayError, ctx: Option<&RequestContext>
             };
             let mut end = start;
             while end < bytes.len()
-                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'.' || bytes[end] == b'-')
+                && (bytes[end].is_ascii_alphanumeric()
+                    || bytes[end] == b'_'
+                    || bytes[end] == b'.'
+                    || bytes[end] == b'-')
             {
                 end += 1;
             }
@@ -234,7 +237,11 @@ fn substitute(template: &str, error: &GatewayError, ctx: Option<&RequestContext>
                 continue;
             }
         }
-        let ch_len = template[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+        let ch_len = template[i..]
+            .chars()
+            .next()
+            .map(char::len_utf8)
+            .unwrap_or(1);
         out.push_str(&template[i..i + ch_len]);
         i += ch_len;
     }
@@ -263,27 +270,50 @@ mod tests {
         let r = g.render(&GatewayError::missing_authentication_token(), None);
         assert_eq!(r.status, 403);
         assert_eq!(body(&r), r#"{"message":"Missing Authentication Token"}"#);
-        assert_eq!(header(&r, "x-amzn-ErrorType"), Some("MissingAuthenticationTokenException"));
+        assert_eq!(
+            header(&r, "x-amzn-ErrorType"),
+            Some("MissingAuthenticationTokenException")
+        );
 
-        let r = g.render(&GatewayError::new(GatewayResponseType::AuthorizerConfigurationError), None);
+        let r = g.render(
+            &GatewayError::new(GatewayResponseType::AuthorizerConfigurationError),
+            None,
+        );
         assert_eq!((r.status.as_u16(), body(&r)), (500, r#"{"message":null}"#));
 
         let r = g.render(
-            &GatewayError::new(GatewayResponseType::AccessDenied)
-                .with_message("User is not authorized to access this resource with an explicit deny"),
+            &GatewayError::new(GatewayResponseType::AccessDenied).with_message(
+                "User is not authorized to access this resource with an explicit deny",
+            ),
             None,
         );
         assert_eq!(
             body(&r),
             r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
         );
-        let r = g.render(&GatewayError::new(GatewayResponseType::IntegrationTimeout), None);
-        assert_eq!((r.status.as_u16(), body(&r)), (504, r#"{"message":"Endpoint request timed out"}"#));
-        let r = g.render(&GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502), None);
-        assert_eq!((r.status.as_u16(), body(&r)), (502, r#"{"message":"Internal server error"}"#));
+        let r = g.render(
+            &GatewayError::new(GatewayResponseType::IntegrationTimeout),
+            None,
+        );
+        assert_eq!(
+            (r.status.as_u16(), body(&r)),
+            (504, r#"{"message":"Endpoint request timed out"}"#)
+        );
+        let r = g.render(
+            &GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502),
+            None,
+        );
+        assert_eq!(
+            (r.status.as_u16(), body(&r)),
+            (502, r#"{"message":"Internal server error"}"#)
+        );
     }
 
-    fn custom(kind: GatewayResponseType, status: Option<&str>, template: Option<&str>) -> GatewayResponse {
+    fn custom(
+        kind: GatewayResponseType,
+        status: Option<&str>,
+        template: Option<&str>,
+    ) -> GatewayResponse {
         GatewayResponse {
             response_type: kind,
             status_code: status.map(str::to_owned),
@@ -316,28 +346,45 @@ mod tests {
 
     #[test]
     fn class_default_applies_to_uncustomised_types() {
-        let g = GatewayResponses::compile(&[custom(GatewayResponseType::Default4xx, Some("418"), None)]);
+        let g = GatewayResponses::compile(&[custom(
+            GatewayResponseType::Default4xx,
+            Some("418"),
+            None,
+        )]);
         let r = g.render(&GatewayError::missing_authentication_token(), None);
         assert_eq!(r.status, 418);
         assert_eq!(body(&r), r#"{"message":"Missing Authentication Token"}"#);
         assert_eq!(header(&r, "Access-Control-Allow-Origin"), Some("*"));
         // 5XX types are untouched by DEFAULT_4XX.
-        let r = g.render(&GatewayError::new(GatewayResponseType::IntegrationTimeout), None);
+        let r = g.render(
+            &GatewayError::new(GatewayResponseType::IntegrationTimeout),
+            None,
+        );
         assert_eq!(r.status, 504);
         assert_eq!(header(&r, "Access-Control-Allow-Origin"), None);
     }
 
     #[test]
     fn request_too_large_cannot_be_customised() {
-        let g = GatewayResponses::compile(&[custom(GatewayResponseType::RequestTooLarge, Some("400"), Some("x"))]);
-        let r = g.render(&GatewayError::new(GatewayResponseType::RequestTooLarge), None);
+        let g = GatewayResponses::compile(&[custom(
+            GatewayResponseType::RequestTooLarge,
+            Some("400"),
+            Some("x"),
+        )]);
+        let r = g.render(
+            &GatewayError::new(GatewayResponseType::RequestTooLarge),
+            None,
+        );
         assert_eq!(r.status, 413);
     }
 
     #[test]
     fn substitution_handles_braces_and_unknowns() {
         let e = GatewayError::new(GatewayResponseType::Throttled);
-        assert_eq!(substitute("${context.error.message}!", &e, None), "Too Many Requests!");
+        assert_eq!(
+            substitute("${context.error.message}!", &e, None),
+            "Too Many Requests!"
+        );
         assert_eq!(substitute("[$context.nope]", &e, None), "[]");
         assert_eq!(substitute("cost: $5 é", &e, None), "cost:  é");
         assert_eq!(substitute("$", &e, None), "$");

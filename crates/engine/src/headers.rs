@@ -69,7 +69,9 @@ pub fn from_backend(backend: HeaderMap) -> HeaderMap {
         if let Some(n) = name {
             current = Some(n);
         }
-        let Some(name) = current.as_ref() else { continue };
+        let Some(name) = current.as_ref() else {
+            continue;
+        };
         if dropped_from_backend(name) {
             continue;
         }
@@ -105,7 +107,8 @@ fn lowercase_static(name: &'static str) -> &'static str {
 pub const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 pub const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 pub const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
-pub const X_AMZN_APIGATEWAY_API_ID: HeaderName = HeaderName::from_static("x-amzn-apigateway-api-id");
+pub const X_AMZN_APIGATEWAY_API_ID: HeaderName =
+    HeaderName::from_static("x-amzn-apigateway-api-id");
 pub const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 #[cfg(test)]

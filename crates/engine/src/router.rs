@@ -105,7 +105,12 @@ impl<T> Router<T> {
     }
 
     /// Adds `verb` on the resource at `path` (`/`, `/pets/{id}`, `/{proxy+}`).
-    pub fn insert(&mut self, path: &str, verb: HttpMethod, value: Arc<T>) -> Result<(), RouteError> {
+    pub fn insert(
+        &mut self,
+        path: &str,
+        verb: HttpMethod,
+        value: Arc<T>,
+    ) -> Result<(), RouteError> {
         let mut node = 0;
         let mut under_greedy: Option<String> = None;
         for seg in path.split('/').filter(|s| !s.is_empty()) {
@@ -138,7 +143,12 @@ impl<T> Router<T> {
         self.nodes.len() - 1
     }
 
-    fn variable_child(&mut self, node: usize, name: String, greedy: bool) -> Result<usize, RouteError> {
+    fn variable_child(
+        &mut self,
+        node: usize,
+        name: String,
+        greedy: bool,
+    ) -> Result<usize, RouteError> {
         let (same, other) = if greedy {
             (&self.nodes[node].greedy, &self.nodes[node].param)
         } else {
@@ -201,23 +211,23 @@ impl<T> Router<T> {
                     None
                 }
             });
-            if let Some(child) = literal {
-                if let Some(found) = self.walk(child, tail, rest_tail, verb, params) {
-                    return Some(found);
-                }
-            }
-            if let Some((name, child)) = &n.param {
-                if let Some(found) = self.walk(*child, tail, rest_tail, verb, params) {
-                    params.push((name, (*seg).to_owned()));
-                    return Some(found);
-                }
-            }
-        }
-        if let Some((name, child)) = &n.greedy {
-            if let Some(found) = self.nodes[*child].methods.get(verb) {
-                params.push((name, rest.to_owned()));
+            if let Some(child) = literal
+                && let Some(found) = self.walk(child, tail, rest_tail, verb, params)
+            {
                 return Some(found);
             }
+            if let Some((name, child)) = &n.param
+                && let Some(found) = self.walk(*child, tail, rest_tail, verb, params)
+            {
+                params.push((name, (*seg).to_owned()));
+                return Some(found);
+            }
+        }
+        if let Some((name, child)) = &n.greedy
+            && let Some(found) = self.nodes[*child].methods.get(verb)
+        {
+            params.push((name, rest.to_owned()));
+            return Some(found);
         }
         None
     }
@@ -236,11 +246,18 @@ mod tests {
         r
     }
 
-    fn find(r: &Router<String>, path: &str, verb: HttpMethod) -> Option<(String, Vec<(String, String)>)> {
+    fn find(
+        r: &Router<String>,
+        path: &str,
+        verb: HttpMethod,
+    ) -> Option<(String, Vec<(String, String)>)> {
         r.find(path, verb).map(|m| {
             (
                 m.value.to_string(),
-                m.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                m.params
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
             )
         })
     }
@@ -255,7 +272,10 @@ mod tests {
         );
         assert_eq!(
             find(&r, "/pets/7/toys", Get).unwrap(),
-            ("ANY /{proxy+}".into(), vec![("proxy".into(), "pets/7/toys".into())])
+            (
+                "ANY /{proxy+}".into(),
+                vec![("proxy".into(), "pets/7/toys".into())]
+            )
         );
     }
 
@@ -264,13 +284,19 @@ mod tests {
         let r = router(&[("/users/me", Patch), ("/users/{userId}", Get)]);
         assert_eq!(
             find(&r, "/users/me", Get).unwrap(),
-            ("GET /users/{userId}".into(), vec![("userId".into(), "me".into())])
+            (
+                "GET /users/{userId}".into(),
+                vec![("userId".into(), "me".into())]
+            )
         );
         assert_eq!(find(&r, "/users/me", Patch).unwrap().0, "PATCH /users/me");
         assert!(find(&r, "/users/me", Post).is_none());
 
         let r = router(&[("/things/real", Get), ("/things/{proxy+}", Any)]);
-        assert_eq!(find(&r, "/things/real", Post).unwrap().0, "ANY /things/{proxy+}");
+        assert_eq!(
+            find(&r, "/things/real", Post).unwrap().0,
+            "ANY /things/{proxy+}"
+        );
         assert_eq!(find(&r, "/things/real", Get).unwrap().0, "GET /things/real");
     }
 
@@ -293,15 +319,24 @@ mod tests {
     fn greedy_never_matches_root_and_needs_a_segment() {
         let r = router(&[("/{proxy+}", Any), ("/pets/{p+}", Any)]);
         assert!(find(&r, "/", Get).is_none());
-        assert_eq!(find(&r, "/pets", Get).unwrap().1, vec![("proxy".into(), "pets".into())]);
-        assert_eq!(find(&r, "/pets/a", Get).unwrap().1, vec![("p".into(), "a".into())]);
+        assert_eq!(
+            find(&r, "/pets", Get).unwrap().1,
+            vec![("proxy".into(), "pets".into())]
+        );
+        assert_eq!(
+            find(&r, "/pets/a", Get).unwrap().1,
+            vec![("p".into(), "a".into())]
+        );
     }
 
     #[test]
     fn trailing_slash_is_ignored_and_inner_empty_segments_kept() {
         let r = router(&[("/pets", Get), ("/x/{proxy+}", Get)]);
         assert_eq!(find(&r, "/pets/", Get).unwrap().0, "GET /pets");
-        assert_eq!(find(&r, "/x/a//b", Get).unwrap().1, vec![("proxy".into(), "a//b".into())]);
+        assert_eq!(
+            find(&r, "/x/a//b", Get).unwrap().1,
+            vec![("proxy".into(), "a//b".into())]
+        );
         assert!(find(&r, "/pets//", Get).is_none());
     }
 
@@ -315,7 +350,10 @@ mod tests {
     #[test]
     fn params_are_raw_and_empty_segments_do_not_match_params() {
         let r = router(&[("/p/{id}", Get)]);
-        assert_eq!(find(&r, "/p/a%2Bb", Get).unwrap().1, vec![("id".into(), "a%2Bb".into())]);
+        assert_eq!(
+            find(&r, "/p/a%2Bb", Get).unwrap().1,
+            vec![("id".into(), "a%2Bb".into())]
+        );
         assert!(find(&r, "/p//", Get).is_none());
     }
 

@@ -25,7 +25,8 @@ pub fn select<'a>(
 /// Reads the integer `statusCode` of a rendered MOCK request template. Lenient like AWS: the
 /// key may be quoted or not (`{statusCode: 200}`, CDK's form).
 pub fn mock_status_code(rendered: &str) -> Option<u16> {
-    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(rendered) {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(rendered)
+    {
         return map
             .get("statusCode")
             .and_then(serde_json::Value::as_u64)
@@ -36,7 +37,9 @@ pub fn mock_status_code(rendered: &str) -> Option<u16> {
         return None;
     }
     let at = trimmed.find("statusCode")?;
-    let rest = trimmed[at + "statusCode".len()..].trim_start_matches(['"', '\'']).trim_start();
+    let rest = trimmed[at + "statusCode".len()..]
+        .trim_start_matches(['"', '\''])
+        .trim_start();
     let rest = rest.strip_prefix(':')?.trim_start();
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let after = rest[digits.len()..].trim_start();
@@ -54,7 +57,10 @@ mod tests {
     fn mock_status_codes() {
         assert_eq!(mock_status_code(r#"{"statusCode": 200}"#), Some(200));
         assert_eq!(mock_status_code("{statusCode: 404}"), Some(404));
-        assert_eq!(mock_status_code("{ 'statusCode' : 201 , \"x\": 1}"), Some(201));
+        assert_eq!(
+            mock_status_code("{ 'statusCode' : 201 , \"x\": 1}"),
+            Some(201)
+        );
         assert_eq!(mock_status_code(r#"{"statusCode": "200"}"#), None);
         assert_eq!(mock_status_code(r#"{"statusCode": 2.5}"#), None);
         assert_eq!(mock_status_code("statusCode: 200"), None);
@@ -65,7 +71,10 @@ mod tests {
     fn template_selection_defaults_to_json() {
         let t = std::collections::BTreeMap::from([("application/json".to_owned(), "j".to_owned())]);
         assert_eq!(select(&t, None), Some("j"));
-        assert_eq!(select(&t, Some("application/json; charset=utf-8")), Some("j"));
+        assert_eq!(
+            select(&t, Some("application/json; charset=utf-8")),
+            Some("j")
+        );
         assert_eq!(select(&t, Some("text/plain")), None);
     }
 }

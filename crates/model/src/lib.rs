@@ -26,6 +26,9 @@ pub use rest_api::{
     RequestValidator, Resource, RestApi,
 };
 
+/// The account id Tollgate reports wherever AWS reports the caller's or owner's account.
+pub const ACCOUNT_ID: &str = "000000000000";
+
 /// Current time as AWS puts it in bodies: whole seconds since the Unix epoch.
 pub fn now_epoch_seconds() -> i64 {
     std::time::SystemTime::now()

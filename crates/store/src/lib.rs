@@ -18,7 +18,7 @@ pub use sqlite::SqliteStore;
 /// Why a store operation failed. The `Display` texts of the not-found variants are AWS's.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("Invalid API identifier specified {0}")]
+    #[error("Invalid API identifier specified {account}:{0}", account = tollgate_model::ACCOUNT_ID)]
     ApiNotFound(String),
     #[error("Invalid Stage identifier specified")]
     StageNotFound { api_id: String, stage: String },

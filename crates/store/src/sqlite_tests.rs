@@ -133,7 +133,10 @@ async fn create_get_list_delete() {
     );
     assert_eq!(
         err.to_string(),
-        format!("Invalid API identifier specified {}", b.rest_api.id)
+        format!(
+            "Invalid API identifier specified 000000000000:{}",
+            b.rest_api.id
+        )
     );
     assert!(matches!(
         store.delete_api(&b.rest_api.id).await,

@@ -1,1 +1,22 @@
-fn main() {}
+//! `tollgate`: run Amazon API Gateway REST APIs locally or on your own servers.
+
+mod cli;
+mod commands;
+mod listener;
+mod logging;
+mod reload;
+mod serve;
+mod tls;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

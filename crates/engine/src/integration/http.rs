@@ -32,7 +32,11 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 
 /// Characters escaped in a query component.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 pub async fn invoke(
     upstream: &Upstream,
@@ -48,7 +52,9 @@ pub async fn invoke(
     let mut mapped_headers: Vec<(&::http::HeaderName, HeaderValue)> = Vec::new();
     for (destination, source) in &integration.request_parameters {
         // A mapping whose source is absent is omitted.
-        let Some(value) = resolve_request_source(source, ctx) else { continue };
+        let Some(value) = resolve_request_source(source, ctx) else {
+            continue;
+        };
         match destination {
             Destination::Path(name) => path_values.push((name, value)),
             Destination::Query(name) => mapped_query.push((name, value)),
@@ -97,7 +103,12 @@ pub async fn invoke(
     *backend_request.headers_mut() = out_headers;
 
     let client = upstream.client(integration.insecure_tls);
-    let backend_response = match tokio::time::timeout(integration.timeout, client.request(backend_request)).await {
+    let backend_response = match tokio::time::timeout(
+        integration.timeout,
+        client.request(backend_request),
+    )
+    .await
+    {
         Err(_) => return Err(GatewayError::new(GatewayResponseType::IntegrationTimeout)),
         Ok(Err(e)) => {
             if is_length_limit(&e) {
@@ -182,13 +193,13 @@ fn build_uri(
         query.push_str(&text[q + 1..]);
         text.truncate(q);
     }
-    if integration.proxy {
-        if let Some(raw) = raw_query.filter(|q| !q.is_empty()) {
-            if !query.is_empty() {
-                query.push('&');
-            }
-            query.push_str(raw);
+    if integration.proxy
+        && let Some(raw) = raw_query.filter(|q| !q.is_empty())
+    {
+        if !query.is_empty() {
+            query.push('&');
         }
+        query.push_str(raw);
     }
     for (name, value) in mapped_query {
         if !query.is_empty() {

@@ -17,7 +17,9 @@ pub fn invoke(
     request_headers: &HeaderMap,
     ctx: &RequestContext,
 ) -> Result<Response<Body>, GatewayError> {
-    let content_type = request_headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = request_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let status_text = match templates::select(&mock.request_templates, content_type) {
         Some(template) => {
             let rendered = templates::render_static(template).ok_or_else(GatewayError::internal)?;
@@ -46,16 +48,26 @@ pub fn invoke(
     }
     let mut response = Response::new(body::empty());
     *response.status_mut() = selected.status;
-    let accept = request_headers.get(::http::header::ACCEPT).and_then(|v| v.to_str().ok());
+    let accept = request_headers
+        .get(::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
     let template = templates::select(&selected.templates, accept)
-        .or_else(|| selected.templates.get("application/json").map(String::as_str))
+        .or_else(|| {
+            selected
+                .templates
+                .get("application/json")
+                .map(String::as_str)
+        })
         .or_else(|| selected.templates.values().next().map(String::as_str));
     if let Some(t) = template {
         *response.body_mut() = body::full(templates::render_static(t).unwrap_or("").to_owned());
     }
     let headers = response.headers_mut();
     for (name, source) in &selected.response_parameters {
-        if let Some(v) = resolve_response_source(source, ctx, None).as_deref().and_then(header_value) {
+        if let Some(v) = resolve_response_source(source, ctx, None)
+            .as_deref()
+            .and_then(header_value)
+        {
             headers.insert(name.clone(), v);
         }
     }

@@ -72,7 +72,11 @@ impl Gateway {
             .uri()
             .host()
             .or_else(|| request.headers().get(HOST).and_then(|h| h.to_str().ok()))
-            .map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h))
+            .map(|h| {
+                h.rsplit_once(':')
+                    .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+                    .map_or(h, |(h, _)| h)
+            })
             .map(str::to_ascii_lowercase);
         let raw_path = request.uri().path().to_owned();
         let Some(target) = resolve::target(host.as_deref(), &raw_path) else {
@@ -96,13 +100,18 @@ impl Gateway {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared_length.is_some_and(|n| n > MAX_PAYLOAD as u64) {
-            return Outcome::Gateway(GatewayError::new(GatewayResponseType::RequestTooLarge), Some(stage));
+            return Outcome::Gateway(
+                GatewayError::new(GatewayResponseType::RequestTooLarge),
+                Some(stage),
+            );
         }
 
         // Phase 2: route.
         let method = match routed_method(&request) {
             Some(m) => m,
-            None => return Outcome::Gateway(GatewayError::missing_authentication_token(), Some(stage)),
+            None => {
+                return Outcome::Gateway(GatewayError::missing_authentication_token(), Some(stage));
+            }
         };
         let resource_path = target.path.to_owned();
         let found = stage.router.find(&resource_path, method).map(|m| {
@@ -129,7 +138,10 @@ impl Gateway {
         ctx.headers = request.headers().clone();
 
         // Phase 3: integration.
-        match self.integrate(&compiled, request, raw_query.as_deref(), ctx).await {
+        match self
+            .integrate(&compiled, request, raw_query.as_deref(), ctx)
+            .await
+        {
             Ok(r) => Outcome::Integration(r),
             Err(e) => Outcome::Gateway(e, Some(stage)),
         }
@@ -143,7 +155,9 @@ impl Gateway {
         ctx: &RequestContext,
     ) -> Result<Response<Body>, GatewayError> {
         match &method.integration {
-            CompiledIntegration::Mock(mock) => integration::mock::invoke(mock, request.headers(), ctx),
+            CompiledIntegration::Mock(mock) => {
+                integration::mock::invoke(mock, request.headers(), ctx)
+            }
             CompiledIntegration::Http(http) => {
                 integration::http::invoke(self.upstream(), http, request, raw_query, ctx).await
             }

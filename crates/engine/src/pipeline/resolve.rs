@@ -32,13 +32,17 @@ fn split_stage(rest: &str) -> Option<(&str, &str)> {
 
 /// Resolves the target of a request from its host (without port) and raw path.
 pub fn target<'a>(host: Option<&'a str>, path: &'a str) -> Option<Target<'a>> {
-    if let Some(host) = host {
-        if let Some((label, _)) = host.split_once(".execute-api.") {
-            if !label.is_empty() && !label.contains('.') {
-                let (stage, path) = split_stage(path)?;
-                return Some(Target { api: label, stage, path });
-            }
-        }
+    if let Some(host) = host
+        && let Some((label, _)) = host.split_once(".execute-api.")
+        && !label.is_empty()
+        && !label.contains('.')
+    {
+        let (stage, path) = split_stage(path)?;
+        return Some(Target {
+            api: label,
+            stage,
+            path,
+        });
     }
     let (prefix_len, user_request) = if path.starts_with("/restapis/") {
         ("/restapis/".len(), true)
@@ -80,10 +84,22 @@ mod tests {
 
     #[test]
     fn host_form() {
-        assert_eq!(target(Some("abc1234567.execute-api.localhost"), "/dev/pets/1"), t("abc1234567", "dev", "/pets/1"));
-        assert_eq!(target(Some("abc1234567.execute-api.localhost"), "/dev"), t("abc1234567", "dev", "/"));
-        assert_eq!(target(Some("abc1234567.execute-api.localhost"), "/dev/"), t("abc1234567", "dev", "/"));
-        assert_eq!(target(Some("abc1234567.execute-api.localhost"), "/dev//x"), t("abc1234567", "dev", "/x"));
+        assert_eq!(
+            target(Some("abc1234567.execute-api.localhost"), "/dev/pets/1"),
+            t("abc1234567", "dev", "/pets/1")
+        );
+        assert_eq!(
+            target(Some("abc1234567.execute-api.localhost"), "/dev"),
+            t("abc1234567", "dev", "/")
+        );
+        assert_eq!(
+            target(Some("abc1234567.execute-api.localhost"), "/dev/"),
+            t("abc1234567", "dev", "/")
+        );
+        assert_eq!(
+            target(Some("abc1234567.execute-api.localhost"), "/dev//x"),
+            t("abc1234567", "dev", "/x")
+        );
         assert_eq!(target(Some("abc1234567.execute-api.localhost"), "/"), None);
     }
 
@@ -93,11 +109,23 @@ mod tests {
             target(Some("127.0.0.1"), "/restapis/abc/dev/_user_request_/pets/1"),
             t("abc", "dev", "/pets/1")
         );
-        assert_eq!(target(None, "/restapis/abc/dev/_user_request_"), t("abc", "dev", "/"));
-        assert_eq!(target(None, "/restapis/abc/dev/_user_request_/"), t("abc", "dev", "/"));
+        assert_eq!(
+            target(None, "/restapis/abc/dev/_user_request_"),
+            t("abc", "dev", "/")
+        );
+        assert_eq!(
+            target(None, "/restapis/abc/dev/_user_request_/"),
+            t("abc", "dev", "/")
+        );
         assert_eq!(target(None, "/restapis/abc/dev/other/x"), None);
-        assert_eq!(target(None, "/_aws/execute-api/abc/dev/pets"), t("abc", "dev", "/pets"));
-        assert_eq!(target(None, "/_aws/execute-api/abc/dev"), t("abc", "dev", "/"));
+        assert_eq!(
+            target(None, "/_aws/execute-api/abc/dev/pets"),
+            t("abc", "dev", "/pets")
+        );
+        assert_eq!(
+            target(None, "/_aws/execute-api/abc/dev"),
+            t("abc", "dev", "/")
+        );
         assert_eq!(target(None, "/_aws/execute-api/abc"), None);
         assert_eq!(target(None, "/pets"), None);
     }

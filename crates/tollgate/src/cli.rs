@@ -1,0 +1,168 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tollgate",
+    version,
+    about = "Amazon API Gateway's REST APIs as one self-hostable binary",
+    long_about = "Tollgate runs APIs defined the way Amazon API Gateway defines them (OpenAPI/Swagger \
+                  with x-amazon-apigateway-* extensions), with AWS's routing, integrations and \
+                  gateway responses, from an embedded SQLite store."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve every deployed stage (and import and deploy --api files first)
+    Serve(ServeArgs),
+    /// Import an OpenAPI 3.0 / Swagger 2.0 definition as a new API
+    Import(ImportArgs),
+    /// Check a definition and print AWS-style warnings and errors without storing anything
+    Validate(ValidateArgs),
+    /// Snapshot an API as a new deployment and point a stage at it
+    Deploy(DeployArgs),
+    /// List the stored APIs with their stages and invoke URLs
+    Apis(ApisArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Readable by people
+    #[default]
+    Text,
+    /// One JSON document, for scripts
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum BasePath {
+    /// Drop the definition's base path (AWS's default)
+    #[default]
+    Ignore,
+    /// Put the base path in front of every resource path
+    Prepend,
+    /// Drop the first base path segment and prepend the rest
+    Split,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Where the embedded store lives
+    #[arg(long, env = "TOLLGATE_DATA_DIR", default_value = ".tollgate")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Data-plane address (HTTP/1.1 and cleartext HTTP/2)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// TLS data-plane address (HTTP/1.1 and HTTP/2 by ALPN); off unless given
+    #[arg(long)]
+    pub tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain for --tls-listen (a self-signed localhost certificate otherwise)
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Management API address (/ping)
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub admin_listen: SocketAddr,
+    /// Import (or re-import) this OpenAPI/Swagger file and deploy it at start-up; repeatable
+    #[arg(long = "api", value_name = "FILE")]
+    pub apis: Vec<PathBuf>,
+    /// Stage that --api files are deployed to
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Log format
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Worker threads for the data plane (default: one per core)
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// How long to wait for in-flight requests on shutdown, in seconds
+    #[arg(long, default_value_t = 30)]
+    pub shutdown_grace: u64,
+    /// How often to look for deployments made by other processes, in milliseconds
+    #[arg(long, default_value_t = 250)]
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The OpenAPI 3.0 or Swagger 2.0 file (JSON or YAML)
+    pub file: PathBuf,
+    /// Also deploy the new API to this stage
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// What to do with the definition's base path
+    #[arg(long, value_enum, default_value_t = BasePath::Ignore)]
+    pub basepath: BasePath,
+    /// Refuse the import when there is any warning
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The OpenAPI 3.0 or Swagger 2.0 file (JSON or YAML)
+    pub file: PathBuf,
+    /// Treat warnings as errors
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The API id
+    #[arg(long)]
+    pub api: String,
+    /// The stage to create or re-point
+    #[arg(long)]
+    pub stage: String,
+    /// Deployment description
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Stage variable NAME=VALUE; repeatable
+    #[arg(long = "variable", value_name = "NAME=VALUE")]
+    pub variables: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ApisArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Data-plane address used to print invoke URLs
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}

@@ -1,0 +1,280 @@
+//! The subcommands other than `serve`: import, validate, deploy, apis.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use tollgate_openapi::{BasePathMode, Diagnostic, ImportOptions};
+use tollgate_store::{DeployRequest, SqliteStore, Store};
+
+use crate::cli::{ApisArgs, BasePath, Cli, Command, DeployArgs, ImportArgs, Output, ValidateArgs};
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => crate::serve::run(args),
+        Command::Import(args) => block_on(import(args)),
+        Command::Validate(args) => validate(args),
+        Command::Deploy(args) => block_on(deploy(args)),
+        Command::Apis(args) => block_on(apis(args)),
+    }
+}
+
+fn block_on<F: std::future::Future<Output = anyhow::Result<ExitCode>>>(
+    f: F,
+) -> anyhow::Result<ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(f)
+}
+
+pub fn open_store(data_dir: &Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(&data_dir.join("tollgate.db"))
+        .with_context(|| format!("opening the store in {}", data_dir.display()))
+}
+
+pub fn read_definition(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}
+
+pub fn import_options(basepath: BasePath, fail_on_warnings: bool) -> ImportOptions {
+    ImportOptions {
+        base_path: match basepath {
+            BasePath::Ignore => BasePathMode::Ignore,
+            BasePath::Prepend => BasePathMode::Prepend,
+            BasePath::Split => BasePathMode::Split,
+        },
+        fail_on_warnings,
+    }
+}
+
+fn diagnostics_json(d: &[Diagnostic]) -> serde_json::Value {
+    d.iter()
+        .map(|d| json!({"path": d.path, "message": d.message}))
+        .collect()
+}
+
+/// Prints diagnostics to stderr, one per line, AWS-style.
+pub fn print_diagnostics(file: &Path, errors: &[Diagnostic], warnings: &[Diagnostic]) {
+    for e in errors {
+        eprintln!("{}: error: {}: {}", file.display(), e.path, e.message);
+    }
+    for w in warnings {
+        eprintln!("{}: warning: {}: {}", file.display(), w.path, w.message);
+    }
+}
+
+fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let document = read_definition(&args.file)?;
+    let result = tollgate_openapi::import(
+        &document,
+        &import_options(BasePath::Ignore, args.fail_on_warnings),
+    );
+    let (ok, errors, warnings, summary) = match &result {
+        Ok(imported) => (
+            true,
+            Vec::new(),
+            imported.warnings.clone(),
+            Some((
+                imported.definition.resources.len(),
+                imported.definition.method_count(),
+            )),
+        ),
+        Err(e) => (false, e.errors.clone(), e.warnings.clone(), None),
+    };
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            json!({"valid": ok, "errors": diagnostics_json(&errors), "warnings": diagnostics_json(&warnings)})
+        ),
+        Output::Text => {
+            print_diagnostics(&args.file, &errors, &warnings);
+            match summary {
+                Some((resources, methods)) => println!(
+                    "{}: valid ({resources} resources, {methods} methods, {} warnings)",
+                    args.file.display(),
+                    warnings.len()
+                ),
+                None => println!("{}: invalid ({} errors)", args.file.display(), errors.len()),
+            }
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let document = read_definition(&args.file)?;
+    let imported = match tollgate_openapi::import(
+        &document,
+        &import_options(args.basepath, args.fail_on_warnings),
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            match args.output {
+                Output::Json => println!(
+                    "{}",
+                    json!({"errors": diagnostics_json(&e.errors), "warnings": diagnostics_json(&e.warnings)})
+                ),
+                Output::Text => print_diagnostics(&args.file, &e.errors, &e.warnings),
+            }
+            eprintln!(
+                "{}: not imported: Invalid OpenAPI input.",
+                args.file.display()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let store = open_store(&args.store.data_dir)?;
+    store.create_api(&imported.definition).await?;
+    let api = &imported.definition.rest_api;
+    let deployed = match &args.stage {
+        Some(stage) => Some(
+            store
+                .deploy(
+                    &api.id,
+                    &DeployRequest {
+                        stage_name: stage.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?,
+        ),
+        None => None,
+    };
+    match args.output {
+        Output::Json => {
+            let mut v = serde_json::to_value(api)?;
+            if let Some((d, s)) = &deployed {
+                v["deployment"] = serde_json::to_value(d)?;
+                v["stage"] = serde_json::to_value(s)?;
+            }
+            println!("{v}");
+        }
+        Output::Text => {
+            print_diagnostics(&args.file, &[], &imported.warnings);
+            println!(
+                "imported {} as API {} ({} resources)",
+                api.name,
+                api.id,
+                imported.definition.resources.len()
+            );
+            if let Some((d, s)) = &deployed {
+                println!("deployed {} to stage {}", d.id, s.stage_name);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for v in vars {
+        let Some((k, val)) = v.split_once('=') else {
+            bail!("stage variable '{v}' is not NAME=VALUE");
+        };
+        if k.is_empty()
+            || k.len() > 64
+            || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            bail!("stage variable name '{k}' must be 1-64 characters of [A-Za-z0-9_]");
+        }
+        if val.len() > 512 {
+            bail!("stage variable '{k}' is longer than 512 characters");
+        }
+        out.insert(k.to_owned(), val.to_owned());
+    }
+    Ok(out)
+}
+
+async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
+    let variables = parse_variables(&args.variables)?;
+    let store = open_store(&args.store.data_dir)?;
+    let request = DeployRequest {
+        stage_name: args.stage.clone(),
+        description: args.description.clone(),
+        stage_description: None,
+        variables,
+    };
+    let (deployment, stage) = store.deploy(&args.api, &request).await?;
+    match args.output {
+        Output::Json => println!("{}", json!({"deployment": deployment, "stage": stage})),
+        Output::Text => println!(
+            "deployed {} of API {} to stage {}",
+            deployment.id, args.api, stage.stage_name
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The invoke URLs of a stage, in every always-on form.
+pub fn invoke_urls(listen: SocketAddr, api_id: &str, stage: &str) -> [String; 3] {
+    let port = listen.port();
+    let host = if listen.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        listen.ip().to_string()
+    };
+    [
+        format!("http://{api_id}.execute-api.localhost:{port}/{stage}/"),
+        format!("http://{host}:{port}/restapis/{api_id}/{stage}/_user_request_/"),
+        format!("http://{host}:{port}/_aws/execute-api/{api_id}/{stage}/"),
+    ]
+}
+
+async fn apis(args: ApisArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.store.data_dir)?;
+    let mut listing = Vec::new();
+    for api in store.list_apis().await? {
+        let stages = store.list_stages(&api.id).await?;
+        listing.push((api, stages));
+    }
+    match args.output {
+        Output::Json => {
+            let v: Vec<_> = listing
+                .iter()
+                .map(|(api, stages)| json!({"id": api.id, "name": api.name, "stages": stages}))
+                .collect();
+            println!("{}", serde_json::Value::Array(v));
+        }
+        Output::Text => {
+            if listing.is_empty() {
+                println!("no APIs stored in {}", args.store.data_dir.display());
+            }
+            for (api, stages) in &listing {
+                println!("{}  {}", api.id, api.name);
+                for s in stages {
+                    println!(
+                        "    {}  deployment {}  {}",
+                        s.stage_name,
+                        s.deployment_id,
+                        invoke_urls(args.listen, &api.id, &s.stage_name)[0]
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_parse_and_are_checked() {
+        assert_eq!(
+            parse_variables(&["a=1".into(), "b_2=x=y".into()]).unwrap(),
+            BTreeMap::from([("a".into(), "1".into()), ("b_2".into(), "x=y".into())])
+        );
+        assert!(parse_variables(&["nope".into()]).is_err());
+        assert!(parse_variables(&["a-b=1".into()]).is_err());
+    }
+}

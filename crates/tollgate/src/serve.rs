@@ -1,0 +1,214 @@
+//! `tollgate serve`: import and deploy `--api` files, compile every stage, listen, and shut down
+//! gracefully on SIGTERM/SIGINT.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
+use tollgate_engine::{Gateway, Upstream};
+use tollgate_store::{DeployRequest, SqliteStore, Store};
+
+use crate::cli::{BasePath, ServeArgs};
+use crate::commands::{
+    import_options, invoke_urls, open_store, print_diagnostics, read_definition,
+};
+use crate::listener::{self, DataPlane, Management};
+use crate::reload::Reloader;
+
+/// Tag that ties an API to the file `serve --api` imported it from, so that a restart updates
+/// the same API (same id, same URLs) instead of creating another.
+const SOURCE_TAG: &str = "tollgate:source";
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::logging::init(args.log_format);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = args.workers {
+        runtime.worker_threads(n.max(1));
+    }
+    runtime
+        .build()
+        .context("starting the runtime")?
+        .block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let store = open_store(&args.store.data_dir)?;
+    for file in &args.apis {
+        if !import_and_deploy(&store, file, &args.stage).await? {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+
+    let upstream = Upstream::new().context("setting up TLS for upstream connections")?;
+    let gateway = Arc::new(Gateway::new(upstream));
+    let mut reloader = Reloader::new(store.clone(), gateway.clone());
+    reloader.reload().await.context("loading deployments")?;
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let grace = Duration::from_secs(args.shutdown_grace);
+    let mut tasks = Vec::new();
+
+    let data = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let data_addr = data.local_addr()?;
+    tasks.push(tokio::spawn(listener::serve(
+        data,
+        None,
+        DataPlane(gateway.clone()),
+        shutdown_rx.clone(),
+        grace,
+    )));
+    if let Some(tls_addr) = args.tls_listen {
+        let config = crate::tls::server_config(
+            args.tls_cert.as_deref(),
+            args.tls_key.as_deref(),
+            &args.store.data_dir,
+        )?;
+        let tls = TcpListener::bind(tls_addr)
+            .await
+            .with_context(|| format!("listening on {tls_addr}"))?;
+        println!("TLS data plane listening on https://{}", tls.local_addr()?);
+        tasks.push(tokio::spawn(listener::serve(
+            tls,
+            Some(TlsAcceptor::from(config)),
+            DataPlane(gateway.clone()),
+            shutdown_rx.clone(),
+            grace,
+        )));
+    }
+    let admin = TcpListener::bind(args.admin_listen)
+        .await
+        .with_context(|| format!("listening on {}", args.admin_listen))?;
+    let admin_addr = admin.local_addr()?;
+    tasks.push(tokio::spawn(listener::serve(
+        admin,
+        None,
+        Management,
+        shutdown_rx.clone(),
+        grace,
+    )));
+    let watcher = tokio::spawn(reloader.watch(
+        Duration::from_millis(args.poll_interval_ms.max(10)),
+        shutdown_rx.clone(),
+    ));
+
+    print_urls(&store, &gateway, data_addr).await?;
+    println!("data plane listening on http://{data_addr}");
+    println!("management listening on http://{admin_addr}");
+    tracing::info!(
+        data = %data_addr,
+        admin = %admin_addr,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "tollgate is serving"
+    );
+
+    wait_for_signal().await;
+    tracing::info!("shutting down: no new connections, draining in-flight requests");
+    let _ = shutdown_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let _ = watcher.await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports `file` (replacing the API it was imported into before, if any) and deploys it to
+/// `stage`. Prints diagnostics; returns false when the file is refused.
+async fn import_and_deploy(store: &SqliteStore, file: &Path, stage: &str) -> anyhow::Result<bool> {
+    let document = read_definition(file)?;
+    let mut imported =
+        match tollgate_openapi::import(&document, &import_options(BasePath::Ignore, false)) {
+            Ok(i) => i,
+            Err(e) => {
+                print_diagnostics(file, &e.errors, &e.warnings);
+                eprintln!("{}: not imported: Invalid OpenAPI input.", file.display());
+                return Ok(false);
+            }
+        };
+    print_diagnostics(file, &[], &imported.warnings);
+    let source = std::fs::canonicalize(file)
+        .unwrap_or_else(|_| file.to_owned())
+        .display()
+        .to_string();
+    let existing = store
+        .list_apis()
+        .await?
+        .into_iter()
+        .find(|a| a.tags.get(SOURCE_TAG) == Some(&source));
+    let definition = &mut imported.definition;
+    definition
+        .rest_api
+        .tags
+        .insert(SOURCE_TAG.to_owned(), source);
+    match existing {
+        Some(old) => {
+            definition.rest_api.id = old.id;
+            definition.rest_api.created_date = old.created_date;
+            store.replace_api(definition).await?;
+        }
+        None => store.create_api(definition).await?,
+    }
+    let request = DeployRequest {
+        stage_name: stage.to_owned(),
+        description: Some(format!("tollgate serve --api {}", file.display())),
+        ..Default::default()
+    };
+    store
+        .deploy(&definition.rest_api.id, &request)
+        .await
+        .with_context(|| format!("deploying {} to stage {stage}", file.display()))?;
+    Ok(true)
+}
+
+async fn print_urls(
+    store: &SqliteStore,
+    gateway: &Gateway,
+    data_addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let table = gateway.table();
+    let mut stages: Vec<_> = table.stages().collect();
+    stages.sort_by(|a, b| (&a.api_name, &a.stage_name).cmp(&(&b.api_name, &b.stage_name)));
+    if stages.is_empty() {
+        let apis = store.list_apis().await?.len();
+        println!("No deployed stages yet ({apis} APIs stored). Import one with --api FILE.");
+    }
+    for s in stages {
+        let urls = invoke_urls(data_addr, &s.api_id, &s.stage_name);
+        println!("{} ({}) stage {}:", s.api_name, s.api_id, s.stage_name);
+        for u in urls {
+            println!("  {u}");
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,125 @@
+//! Real backends for HTTP integrations: an echo server (hyper) and a raw TCP server that
+//! misbehaves on purpose.
+#![allow(dead_code)]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Starts the echo backend. Routes:
+/// - `/slow/{ms}`: answers after `ms` milliseconds;
+/// - `/status/{code}`: answers `code` with body `status {code}`;
+/// - `/big/{bytes}`: answers a body of that many `x`;
+/// - anything else: 200 with a JSON echo of method, path, query, headers and body, plus
+///   `Server`, `X-Backend` and `Set-Cookie` (twice) response headers.
+pub async fn echo() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service_fn(handle))
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_owned();
+    if let Some(ms) = path.strip_prefix("/slow/") {
+        tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+        return Ok(Response::new(Full::new(Bytes::from("slow done"))));
+    }
+    if let Some(code) = path.strip_prefix("/status/") {
+        let mut r = Response::new(Full::new(Bytes::from(format!("status {code}"))));
+        *r.status_mut() = StatusCode::from_u16(code.parse().unwrap_or(500))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        r.headers_mut()
+            .insert("x-backend-status", code.parse().unwrap());
+        return Ok(r);
+    }
+    if let Some(n) = path.strip_prefix("/big/") {
+        let n: usize = n.parse().unwrap_or(0);
+        return Ok(Response::new(Full::new(Bytes::from(vec![b'x'; n]))));
+    }
+    let method = req.method().to_string();
+    let query = req.uri().query().map(str::to_owned);
+    let mut headers = serde_json::Map::new();
+    for (k, v) in req.headers() {
+        let entry = headers
+            .entry(k.as_str().to_owned())
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(a) = entry {
+            a.push(serde_json::Value::String(
+                v.to_str().unwrap_or("").to_owned(),
+            ));
+        }
+    }
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let echo = serde_json::json!({
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+        "bodyLength": body.len(),
+    });
+    let mut r = Response::new(Full::new(Bytes::from(echo.to_string())));
+    let h = r.headers_mut();
+    h.insert("content-type", "application/json".parse().unwrap());
+    h.insert("server", "echo-backend".parse().unwrap());
+    h.insert("x-backend", "echo".parse().unwrap());
+    h.append("set-cookie", "a=1".parse().unwrap());
+    h.append("set-cookie", "b=2".parse().unwrap());
+    Ok(r)
+}
+
+/// A backend that accepts, reads the request head, promises a long body, sends a little of it
+/// and closes the connection.
+pub async fn resets_mid_body() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nContent-Type: text/plain\r\n\r\npartial")
+                    .await;
+                let _ = stream.flush().await;
+                drop(stream);
+            });
+        }
+    });
+    addr
+}
+
+/// A closed port: bound, then released, so connecting is refused.
+pub fn refused() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}

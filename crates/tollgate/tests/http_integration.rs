@@ -1,0 +1,343 @@
+//! HTTP and HTTP_PROXY integrations against real backends.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{Http, Tollgate, backend, tollgate, write_definition};
+use http::Method;
+use serde_json::{Value, json};
+
+fn proxy(uri: &str) -> Value {
+    json!({
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "ANY", "uri": uri}
+    })
+}
+
+fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
+    let mut pets = proxy(&format!("http://{echo}/pets/{{id}}?fixed=1"));
+    pets["parameters"] =
+        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    pets["x-amazon-apigateway-integration"]["requestParameters"] = json!({
+        "integration.request.path.id": "method.request.path.id",
+        "integration.request.querystring.mapped": "'static value'",
+        "integration.request.header.x-mapped": "method.request.header.x-in",
+        "integration.request.header.x-absent": "method.request.header.x-not-sent"
+    });
+    let mut greedy = proxy(&format!("http://{echo}/echo/{{proxy}}"));
+    greedy["x-amazon-apigateway-integration"]["requestParameters"] =
+        json!({"integration.request.path.proxy": "method.request.path.proxy"});
+    let mut slow = proxy(&format!("http://{echo}/slow/3000"));
+    slow["x-amazon-apigateway-integration"]["timeoutInMillis"] = json!(300);
+    let http_status = json!({
+        "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}, "400": {"description": "bad", "headers": {"x-backend-status": {"schema": {"type": "string"}}}}},
+        "x-amazon-apigateway-integration": {
+            "type": "http", "httpMethod": "GET", "uri": format!("http://{echo}/status/{{code}}"),
+            "requestParameters": {"integration.request.path.code": "method.request.path.code"},
+            "responses": {
+                "default": {"statusCode": "200"},
+                "4\\d{2}": {"statusCode": "400", "responseParameters": {
+                    "method.response.header.x-backend-status": "integration.response.header.x-backend-status"}}
+            }
+        }
+    });
+    let http_echo = json!({
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {
+            "type": "http", "httpMethod": "POST", "uri": format!("http://{echo}/plain"),
+            "responses": {"default": {"statusCode": "200"}}
+        }
+    });
+    let http_reset = json!({
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {
+            "type": "http", "httpMethod": "GET", "uri": format!("http://{reset}/"),
+            "responses": {"default": {"statusCode": "200"}}
+        }
+    });
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "proxying", "version": "1"},
+        "paths": {
+            "/pets/{id}": {"get": pets},
+            "/anything": {"x-amazon-apigateway-any-method": proxy(&format!("http://{echo}/anything"))},
+            "/g/{proxy+}": {"x-amazon-apigateway-any-method": greedy},
+            "/slow": {"get": slow},
+            "/refused": {"get": proxy(&format!("http://{refused}/"))},
+            "/reset": {"get": proxy(&format!("http://{reset}/"))},
+            "/stagevar": {"get": proxy("http://${stageVariables.backend}/sv")},
+            "/http/{code}": {"get": http_status},
+            "/http-echo": {"post": http_echo},
+            "/http-reset": {"get": http_reset}
+        }
+    })
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    server: Tollgate,
+    http: Http,
+    id: String,
+    echo: SocketAddr,
+}
+
+async fn start() -> Fixture {
+    let echo = backend::echo().await;
+    let reset = backend::resets_mid_body().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_definition(
+        dir.path(),
+        "proxying.json",
+        &api(echo, reset, backend::refused()),
+    );
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--api", file.to_str().unwrap(), "--stage", "prod"],
+    );
+    let id = server.api_id("proxying");
+    Fixture {
+        _dir: dir,
+        server,
+        http: Http::default(),
+        id,
+        echo,
+    }
+}
+
+impl Fixture {
+    fn url(&self, path: &str) -> String {
+        self.server.url(&self.id, "prod", path)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_proxy_forwards_path_query_headers_and_body() {
+    let f = start().await;
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &f.url("/pets/a%20b?tag=x&tag=y"),
+            &[
+                ("x-custom", "1"),
+                ("x-in", "mapped-in"),
+                ("user-agent", "test-agent"),
+                ("expect", ""),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let echo = r.json();
+    assert_eq!(echo["method"], "GET");
+    assert_eq!(echo["path"], "/pets/a%20b");
+    assert_eq!(echo["query"], "fixed=1&tag=x&tag=y&mapped=static%20value");
+    let h = &echo["headers"];
+    assert_eq!(h["x-custom"], json!(["1"]));
+    assert_eq!(h["x-mapped"], json!(["mapped-in"]));
+    assert_eq!(h["user-agent"], json!(["test-agent"]));
+    assert_eq!(h["host"], json!([f.echo.to_string()]));
+    assert_eq!(h["x-amzn-apigateway-api-id"], json!([f.id]));
+    assert!(
+        h["x-amzn-trace-id"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Root=1-")
+    );
+    assert!(
+        h.get("x-absent").is_none(),
+        "a mapping whose source is absent is omitted"
+    );
+    assert!(h.get("expect").is_none());
+
+    // Response side: backend headers pass, Server/Content-Length are remapped.
+    assert_eq!(r.header("x-backend"), Some("echo"));
+    assert_eq!(r.headers.get_all("set-cookie").iter().count(), 2);
+    assert_eq!(r.header("x-amzn-remapped-server"), Some("echo-backend"));
+    assert!(r.header("x-amzn-remapped-content-length").is_some());
+    assert!(r.header("server").is_none());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert!(r.header("x-amzn-RequestId").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_proxy_any_method_and_bodies_stream_both_ways() {
+    let f = start().await;
+    let body: Vec<u8> = (0..1_000_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let r = f
+        .http
+        .send(
+            Method::PUT,
+            &f.url("/anything"),
+            &[("content-type", "text/plain")],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let echo = r.json();
+    assert_eq!(echo["method"], "PUT");
+    assert_eq!(echo["bodyLength"], 1_000_000);
+    assert_eq!(echo["body"].as_str().unwrap().as_bytes(), &body[..]);
+    assert_eq!(echo["headers"]["content-type"], json!(["text/plain"]));
+
+    let r = f
+        .http
+        .send(Method::DELETE, &f.url("/g/a/b//c?x=1"), &[], "")
+        .await;
+    let echo = r.json();
+    assert_eq!(echo["method"], "DELETE");
+    assert_eq!(echo["path"], "/echo/a/b//c");
+    assert_eq!(echo["query"], "x=1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn integration_timeout_is_504() {
+    let f = start().await;
+    let t = Instant::now();
+    let r = f.http.get(&f.url("/slow")).await;
+    assert_eq!(r.status, 504);
+    assert_eq!(r.text(), r#"{"message":"Endpoint request timed out"}"#);
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "timed out late: {:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_backends_get_5xx_and_the_gateway_survives() {
+    let f = start().await;
+    let r = f.http.get(&f.url("/refused")).await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("InternalServerErrorException")
+    );
+
+    // A backend that dies mid-body: the proxied stream breaks (headers were already sent) ...
+    let broken = f
+        .http
+        .try_send(Method::GET, &f.url("/reset"), &[], "")
+        .await;
+    assert!(
+        broken.is_err() || broken.as_ref().is_ok_and(|r| r.body.len() < 100_000),
+        "{broken:?}"
+    );
+    // ... the non-proxy integration reads the whole body first and answers 502.
+    let r = f.http.get(&f.url("/http-reset")).await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
+    // And the gateway keeps serving.
+    assert_eq!(f.http.get(&f.url("/anything")).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_integration_selects_responses_by_status() {
+    let f = start().await;
+    let r = f.http.get(&f.url("/http/200")).await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "status 200"));
+    assert!(
+        r.header("x-amzn-trace-id").is_some(),
+        "HTTP responses carry the trace id"
+    );
+    let r = f.http.get(&f.url("/http/404")).await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (400, "status 404"));
+    assert_eq!(r.header("x-backend-status"), Some("404"));
+    // A backend 500 with only a default 200 response reaches the client as 200.
+    let r = f.http.get(&f.url("/http/500")).await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "status 500"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_integration_sends_only_mapped_headers() {
+    let f = start().await;
+    let r = f
+        .http
+        .send(
+            Method::POST,
+            &f.url("/http-echo"),
+            &[("x-custom", "1"), ("content-type", "text/plain")],
+            "payload",
+        )
+        .await;
+    let echo = r.json();
+    assert_eq!(echo["body"], "payload");
+    let h = &echo["headers"];
+    assert!(h.get("x-custom").is_none());
+    assert_eq!(
+        h["user-agent"],
+        json!([format!("AmazonAPIGateway_{}", f.id)])
+    );
+    assert_eq!(h["accept"], json!(["application/json"]));
+    assert_eq!(h["content-type"], json!(["text/plain"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chunked_bodies_over_the_limit_get_413() {
+    let f = start().await;
+    // Stream 11 MB without a Content-Length.
+    let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+    let sender = tokio::spawn(async move {
+        let chunk = bytes::Bytes::from(vec![b'z'; 64 * 1024]);
+        for _ in 0..176 {
+            if tx.send(chunk.clone()).await.is_err() {
+                break;
+            }
+        }
+    });
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http();
+    let req = http::Request::put(f.url("/anything"))
+        .body(common::ChannelBody(rx))
+        .unwrap();
+    let resp = client.request(req).await.unwrap();
+    assert_eq!(resp.status(), 413);
+    sender.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stage_variables_in_uris_and_cross_process_deploys() {
+    let f = start().await;
+    // Without the variable the URI has no host: AWS's "Invalid endpoint address" → 500.
+    let r = f.http.get(&f.url("/stagevar")).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
+    let data_dir = f.server.data_dir.to_str().unwrap().to_owned();
+    let backend = format!("backend={}", f.echo);
+    let out = tollgate(&[
+        "deploy",
+        "--data-dir",
+        &data_dir,
+        "--api",
+        &f.id,
+        "--stage",
+        "prod",
+        "--variable",
+        &backend,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = f.http.get(&f.url("/stagevar")).await;
+        if r.status == 200 {
+            assert_eq!(r.json()["path"], "/sv");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deploy not picked up: {} {}",
+            r.status,
+            r.text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

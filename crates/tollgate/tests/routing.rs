@@ -1,0 +1,294 @@
+//! Routing and gateway responses as a client sees them, on a real `tollgate serve`.
+
+mod common;
+
+use common::{Http, Tollgate, mock, write_definition};
+use http::Method;
+use serde_json::json;
+
+fn routing_api() -> serde_json::Value {
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "routing", "version": "1"},
+        "paths": {
+            "/": {"get": mock(200, "root")},
+            "/pets": {"get": mock(200, "pets-get"), "post": mock(201, "pets-post")},
+            "/pets/dogs": {"get": mock(200, "dogs")},
+            "/pets/{id}": {"get": mock(200, "pet")},
+            "/users/me": {"patch": mock(200, "me-patch")},
+            "/users/{userId}": {"get": mock(200, "user-get")},
+            "/things/real": {"get": mock(200, "real-get")},
+            "/things/{proxy+}": {"x-amazon-apigateway-any-method": mock(200, "things-greedy")},
+            "/a": {"x-amazon-apigateway-any-method": mock(200, "a-any"), "get": mock(200, "a-get")},
+            "/head": {"get": mock(200, "head-get")},
+            "/only-options": {"options": mock(200, "options")},
+            "/deep/{x}/b/{y}": {"get": mock(200, "deep")}
+        },
+        "x-amazon-apigateway-gateway-responses": {
+            "DEFAULT_4XX": {"responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}}
+        }
+    })
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    server: Tollgate,
+    http: Http,
+    id: String,
+}
+
+fn start() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_definition(dir.path(), "routing.json", &routing_api());
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--api", file.to_str().unwrap(), "--stage", "prod"],
+    );
+    let id = server.api_id("routing");
+    Fixture {
+        _dir: dir,
+        server,
+        http: Http::default(),
+        id,
+    }
+}
+
+impl Fixture {
+    async fn call(&self, method: Method, path: &str) -> common::Reply {
+        self.http
+            .send(method, &self.server.url(&self.id, "prod", path), &[], "")
+            .await
+    }
+
+    async fn body(&self, method: Method, path: &str) -> String {
+        let r = self.call(method.clone(), path).await;
+        assert!(
+            r.status.is_success(),
+            "{method} {path}: {} {}",
+            r.status,
+            r.text()
+        );
+        r.text()
+    }
+
+    async fn assert_missing_token(&self, method: Method, path: &str) {
+        let r = self.call(method.clone(), path).await;
+        assert_eq!(r.status, 403, "{method} {path}: {}", r.text());
+        assert_eq!(
+            r.text(),
+            r#"{"message":"Missing Authentication Token"}"#,
+            "{method} {path}"
+        );
+        assert_eq!(
+            r.header("x-amzn-ErrorType"),
+            Some("MissingAuthenticationTokenException")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn precedence_and_method_aware_fallback() {
+    let f = start();
+    assert_eq!(f.body(Method::GET, "/").await, "root");
+    assert_eq!(f.body(Method::GET, "/pets").await, "pets-get");
+    assert_eq!(f.body(Method::GET, "/pets/").await, "pets-get");
+    let r = f.call(Method::POST, "/pets").await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (201, "pets-post"));
+    assert_eq!(f.body(Method::GET, "/pets/dogs").await, "dogs");
+    assert_eq!(f.body(Method::GET, "/pets/7").await, "pet");
+    // Measured on AWS: /users/me (PATCH) + /users/{userId} (GET).
+    assert_eq!(f.body(Method::GET, "/users/me").await, "user-get");
+    assert_eq!(f.body(Method::PATCH, "/users/me").await, "me-patch");
+    f.assert_missing_token(Method::POST, "/users/me").await;
+    // Measured on AWS: /things/real (GET) + /things/{proxy+} (ANY).
+    assert_eq!(f.body(Method::POST, "/things/real").await, "things-greedy");
+    assert_eq!(f.body(Method::GET, "/things/real").await, "real-get");
+    assert_eq!(f.body(Method::GET, "/things/a/b/c").await, "things-greedy");
+    // Explicit verb over ANY on one resource.
+    assert_eq!(f.body(Method::GET, "/a").await, "a-get");
+    assert_eq!(f.body(Method::DELETE, "/a").await, "a-any");
+    assert_eq!(f.body(Method::GET, "/deep/1/b/2").await, "deep");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_paths_and_verbs_answer_missing_authentication_token() {
+    let f = start();
+    f.assert_missing_token(Method::GET, "/nope").await;
+    f.assert_missing_token(Method::DELETE, "/pets").await;
+    // HEAD is not derived from GET and OPTIONS is not auto-answered.
+    f.assert_missing_token(Method::HEAD, "/head").await;
+    f.assert_missing_token(Method::OPTIONS, "/pets").await;
+    // An OPTIONS-only resource captures no other verb; /{proxy+} needs a segment.
+    f.assert_missing_token(Method::GET, "/only-options").await;
+    f.assert_missing_token(Method::GET, "/things").await;
+    // DEFAULT_4XX's header customisation applies to the uncustomised type.
+    let r = f.call(Method::GET, "/nope").await;
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert!(r.header("x-amzn-RequestId").is_some());
+    assert!(r.header("x-amzn-trace-id").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_and_options_route_to_any() {
+    let f = start();
+    let r = f.call(Method::HEAD, "/a").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty());
+    assert_eq!(f.body(Method::OPTIONS, "/a").await, "a-any");
+    assert_eq!(f.body(Method::OPTIONS, "/only-options").await, "options");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_stage_and_api_are_forbidden() {
+    let f = start();
+    for url in [
+        f.server.url(&f.id, "nostage", "/pets"),
+        f.server.url("zzzzzzzzzz", "prod", "/pets"),
+    ] {
+        let r = f.http.get(&url).await;
+        assert_eq!(r.status, 403, "{url}");
+        assert_eq!(r.text(), r#"{"message":"Forbidden"}"#);
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("ForbiddenException"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_invoke_url_form_reaches_the_api() {
+    let f = start();
+    let host = format!("{}.execute-api.localhost", f.id);
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &format!("http://{}/prod/pets/dogs", f.server.data),
+            &[("host", &host)],
+            "",
+        )
+        .await;
+    assert_eq!(r.text(), "dogs");
+    let r = f
+        .http
+        .get(&format!(
+            "http://{}/restapis/{}/prod/_user_request_/pets/dogs",
+            f.server.data, f.id
+        ))
+        .await;
+    assert_eq!(r.text(), "dogs");
+    let r = f.http.get(&f.server.url(&f.id, "prod", "/pets/dogs")).await;
+    assert_eq!(r.text(), "dogs");
+    // By unique API name (local convenience).
+    let r = f
+        .http
+        .get(&f.server.url("routing", "prod", "/pets/dogs"))
+        .await;
+    assert_eq!(r.text(), "dogs");
+    // Extra slashes right after the stage are collapsed for routing.
+    let r = f
+        .http
+        .get(&f.server.url(&f.id, "prod", "//pets/dogs"))
+        .await;
+    assert_eq!(r.text(), "dogs");
+    // A host that names no API and a path in no invoke form.
+    let r = f.http.get(&format!("http://{}/pets", f.server.data)).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn method_override_header_changes_the_routed_verb() {
+    let f = start();
+    let r = f
+        .http
+        .send(
+            Method::POST,
+            &f.server.url(&f.id, "prod", "/users/me"),
+            &[("x-http-method-override", "PATCH")],
+            "",
+        )
+        .await;
+    assert_eq!(r.text(), "me-patch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_responses_carry_aws_headers() {
+    let f = start();
+    let r = f.call(Method::GET, "/pets").await;
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let id = r.header("x-amzn-RequestId").unwrap();
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(r.header("x-amz-apigw-id").is_some());
+    assert!(
+        r.header("x-amzn-trace-id").is_none(),
+        "MOCK responses carry no trace id"
+    );
+    // A client UUID is reused, anything else replaced.
+    let mine = "4b2f1c3e-8f7a-4d2b-9c1e-0a1b2c3d4e5f";
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &f.server.url(&f.id, "prod", "/pets"),
+            &[("x-amzn-RequestId", mine)],
+            "",
+        )
+        .await;
+    assert_eq!(r.header("x-amzn-RequestId"), Some(mine));
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &f.server.url(&f.id, "prod", "/pets"),
+            &[("x-amzn-RequestId", "not-a-uuid")],
+            "",
+        )
+        .await;
+    assert_ne!(r.header("x-amzn-RequestId"), Some("not-a-uuid"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn customised_gateway_responses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = routing_api();
+    doc["x-amazon-apigateway-gateway-responses"] = json!({
+        "MISSING_AUTHENTICATION_TOKEN": {
+            "statusCode": "404",
+            "responseParameters": {"gatewayresponse.header.x-stage": "context.stage"},
+            "responseTemplates": {"application/json": "{\"error\":$context.error.messageString,\"type\":\"$context.error.responseType\",\"path\":\"$context.path\"}"}
+        }
+    });
+    let file = write_definition(dir.path(), "gr.json", &doc);
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--api", file.to_str().unwrap(), "--stage", "prod"],
+    );
+    let id = server.api_id("routing");
+    let r = Http::default().get(&server.url(&id, "prod", "/nope")).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.text(),
+        r#"{"error":"Missing Authentication Token","type":"MISSING_AUTHENTICATION_TOKEN","path":"/prod/nope"}"#
+    );
+    assert_eq!(r.header("x-stage"), Some("prod"));
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("MissingAuthenticationTokenException")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversize_requests_get_413() {
+    let f = start();
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let r = f
+        .http
+        .send(
+            Method::POST,
+            &f.server.url(&f.id, "prod", "/pets"),
+            &[],
+            big,
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.text(), r#"{"message":"Request Too Long"}"#);
+}

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use tollgate_model::BasePathMapping;
+
 use crate::compile::CompiledStage;
 use crate::upstream::Upstream;
 
@@ -14,10 +16,15 @@ pub struct StageTable {
     apis: HashMap<String, HashMap<String, Arc<CompiledStage>>>,
     /// Lower-cased API name → id, for names that belong to exactly one API.
     names: HashMap<String, String>,
+    /// Custom domain (lower case) → its base path mappings, `(none)` last.
+    domains: HashMap<String, Vec<BasePathMapping>>,
 }
 
 impl StageTable {
-    pub fn new(stages: impl IntoIterator<Item = Arc<CompiledStage>>) -> Self {
+    pub fn new(
+        stages: impl IntoIterator<Item = Arc<CompiledStage>>,
+        mappings: impl IntoIterator<Item = (String, BasePathMapping)>,
+    ) -> Self {
         let mut apis: HashMap<String, HashMap<String, Arc<CompiledStage>>> = HashMap::new();
         let mut names: HashMap<String, Option<String>> = HashMap::new();
         for stage in stages {
@@ -31,13 +38,60 @@ impl StageTable {
                 .or_default()
                 .insert(stage.stage_name.clone(), stage);
         }
+        let mut domains: HashMap<String, Vec<BasePathMapping>> = HashMap::new();
+        for (domain, mapping) in mappings {
+            domains
+                .entry(domain.to_ascii_lowercase())
+                .or_default()
+                .push(mapping);
+        }
+        for list in domains.values_mut() {
+            list.sort_by_key(|m| m.base_path == BasePathMapping::NONE);
+        }
         StageTable {
             apis,
             names: names
                 .into_iter()
                 .filter_map(|(n, id)| Some((n, id?)))
                 .collect(),
+            domains,
         }
+    }
+
+    /// The base path mapping a request to `host` (lower case, no port) for `path` uses, and the
+    /// path left after the base path. Exact domains win over `*.` wildcards.
+    pub fn domain_mapping<'p>(
+        &self,
+        host: &str,
+        path: &'p str,
+    ) -> Option<(&BasePathMapping, &'p str)> {
+        if self.domains.is_empty() {
+            return None;
+        }
+        let mappings = match self.domains.get(host) {
+            Some(m) => m,
+            None => {
+                let (_, parent) = host.split_once('.')?;
+                self.domains
+                    .iter()
+                    .find(|(d, _)| d.strip_prefix("*.") == Some(parent))
+                    .map(|(_, m)| m)?
+            }
+        };
+        let trimmed = path.trim_start_matches('/');
+        let (first, rest) = match trimmed.find('/') {
+            Some(i) => (&trimmed[..i], &trimmed[i..]),
+            None => (trimmed, ""),
+        };
+        for m in mappings {
+            if m.base_path == BasePathMapping::NONE {
+                return Some((m, path));
+            }
+            if m.base_path == first {
+                return Some((m, rest));
+            }
+        }
+        None
     }
 
     /// Looks a stage up by API id, or by API name when no API has that id and the name is unique.
@@ -87,5 +141,43 @@ impl Gateway {
 
     pub(crate) fn upstream(&self) -> &Upstream {
         &self.upstream
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(base: &str, stage: Option<&str>) -> BasePathMapping {
+        BasePathMapping {
+            base_path: base.to_owned(),
+            rest_api_id: format!("api-{base}"),
+            stage: stage.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn domain_mappings_prefer_base_paths_then_none_then_wildcards() {
+        let table = StageTable::new(
+            [],
+            [
+                (
+                    "api.example.test".to_owned(),
+                    mapping("(none)", Some("prod")),
+                ),
+                ("API.example.test".to_owned(), mapping("v1", Some("prod"))),
+                ("*.wild.test".to_owned(), mapping("v2", None)),
+            ],
+        );
+        let (m, rest) = table
+            .domain_mapping("api.example.test", "/v1/pets")
+            .unwrap();
+        assert_eq!((m.rest_api_id.as_str(), rest), ("api-v1", "/pets"));
+        let (m, rest) = table.domain_mapping("api.example.test", "/pets").unwrap();
+        assert_eq!((m.rest_api_id.as_str(), rest), ("api-(none)", "/pets"));
+        let (m, rest) = table.domain_mapping("x.wild.test", "/v2/dev/a").unwrap();
+        assert_eq!((m.rest_api_id.as_str(), rest), ("api-v2", "/dev/a"));
+        assert!(table.domain_mapping("x.wild.test", "/v3/dev/a").is_none());
+        assert!(table.domain_mapping("other.test", "/v1").is_none());
     }
 }

@@ -7,6 +7,7 @@
 
 mod definition;
 mod deployment;
+mod domain;
 mod gateway_response;
 pub mod ids;
 mod method;
@@ -16,6 +17,7 @@ pub use definition::{ApiDefinition, DefinitionError};
 pub use deployment::{
     AccessLogSettings, CanarySettings, Deployment, MethodSetting, Stage, valid_stage_name,
 };
+pub use domain::{BasePathMapping, DomainName, valid_domain_name};
 pub use gateway_response::{GatewayResponse, GatewayResponseType};
 pub use method::{
     AuthorizationType, ConnectionType, ContentHandling, HttpMethod, Integration,

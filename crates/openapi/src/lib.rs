@@ -53,13 +53,27 @@ pub struct ImportError {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// What `${AWS::Region}` becomes in the document's strings.
+pub const AWS_REGION: &str = "us-east-1";
+/// What `${AWS::AccountId}` becomes in the document's strings.
+pub const AWS_ACCOUNT_ID: &str = "000000000000";
+/// What `${AWS::Partition}` becomes in the document's strings.
+pub const AWS_PARTITION: &str = "aws";
+
+pub use parse::MAX_DOCUMENT_BYTES;
+
 /// Reads an OpenAPI 3.0.x or Swagger 2.0 document (JSON or YAML, sniffed) into a new API.
-pub fn import(_document: &[u8], _options: &ImportOptions) -> Result<Imported, ImportError> {
-    Err(ImportError {
-        errors: vec![Diagnostic {
-            path: "$".to_owned(),
-            message: "not implemented".to_owned(),
-        }],
-        warnings: Vec::new(),
-    })
+pub fn import(document: &[u8], options: &ImportOptions) -> Result<Imported, ImportError> {
+    match parse::parse(document) {
+        Ok(value) => import::import_value(value, options),
+        Err(diagnostic) => Err(ImportError {
+            errors: vec![diagnostic],
+            warnings: Vec::new(),
+        }),
+    }
 }
+
+mod diag;
+mod import;
+mod jpath;
+mod parse;

@@ -11,7 +11,7 @@ mod sqlite;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tollgate_model::{ApiDefinition, Deployment, RestApi, Stage};
+use tollgate_model::{ApiDefinition, BasePathMapping, Deployment, DomainName, RestApi, Stage};
 
 pub use sqlite::SqliteStore;
 
@@ -27,6 +27,10 @@ pub enum StoreError {
         api_id: String,
         deployment_id: String,
     },
+    #[error("Invalid domain name identifier specified")]
+    DomainNotFound(String),
+    #[error("Invalid base path mapping identifier specified")]
+    BasePathMappingNotFound { domain: String, base_path: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -101,6 +105,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stage of every API, as `(api_id, stage)`: what the data plane serves.
     async fn all_stages(&self) -> Result<Vec<(String, Stage)>, StoreError>;
+
+    /// Creates or replaces a custom domain name.
+    async fn put_domain_name(&self, domain: &DomainName) -> Result<(), StoreError>;
+
+    /// All custom domain names, by name.
+    async fn list_domain_names(&self) -> Result<Vec<DomainName>, StoreError>;
+
+    /// Deletes a domain name with its base path mappings.
+    async fn delete_domain_name(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Creates or replaces the mapping of `mapping.base_path` on `domain`. The domain
+    /// (`DomainNotFound`) and the API (`ApiNotFound`) must exist.
+    async fn put_base_path_mapping(
+        &self,
+        domain: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError>;
+
+    async fn delete_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Every base path mapping of every domain, as `(domain, mapping)`: what the data plane routes.
+    async fn all_base_path_mappings(&self) -> Result<Vec<(String, BasePathMapping)>, StoreError>;
 
     /// A number that grows whenever anything the data plane serves changes, whichever process
     /// made the change. Cheap enough to poll a few times a second.

@@ -100,6 +100,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX stages_by_deployment ON stages (api_id, deployment_id);
     "#,
+    // 2: custom domain names and their base path mappings.
+    r#"
+    CREATE TABLE domain_names (
+        name TEXT NOT NULL PRIMARY KEY,
+        body TEXT NOT NULL -- the DomainName
+    ) WITHOUT ROWID;
+
+    CREATE TABLE base_path_mappings (
+        domain_name TEXT NOT NULL REFERENCES domain_names (name) ON DELETE CASCADE,
+        base_path   TEXT NOT NULL,
+        api_id      TEXT NOT NULL REFERENCES rest_apis (id) ON DELETE CASCADE,
+        body        TEXT NOT NULL, -- the BasePathMapping
+        PRIMARY KEY (domain_name, base_path)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this binary writes.

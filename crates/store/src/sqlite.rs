@@ -17,7 +17,7 @@ use rusqlite::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tollgate_model::{ApiDefinition, Deployment, RestApi, Stage};
+use tollgate_model::{ApiDefinition, BasePathMapping, Deployment, DomainName, RestApi, Stage};
 
 use crate::migrations;
 use crate::{DeployRequest, Store, StoreError};
@@ -784,6 +784,139 @@ impl Store for SqliteStore {
                 let (api_id, name, body) = row.map_err(backend("listing all stages"))?;
                 let stage = from_json("stage", &format!("{api_id}/{name}"), &body)?;
                 out.push((api_id, stage));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_domain_name(&self, domain: &DomainName) -> Result<(), StoreError> {
+        let domain = domain.clone();
+        self.write("storing a domain name", move |tx| {
+            let body = to_json("domain name", &domain)?;
+            tx.execute(
+                "INSERT INTO domain_names (name, body) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+                [&domain.domain_name, &body],
+            )
+            .map_err(backend("storing a domain name"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn list_domain_names(&self) -> Result<Vec<DomainName>, StoreError> {
+        self.read("listing domain names", |tx| {
+            let mut stmt = tx
+                .prepare_cached("SELECT name, body FROM domain_names ORDER BY name")
+                .map_err(backend("listing domain names"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(backend("listing domain names"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (name, body) = row.map_err(backend("listing domain names"))?;
+                out.push(from_json("domain name", &name, &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_domain_name(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.write("deleting a domain name", move |tx| {
+            let changed = tx
+                .execute("DELETE FROM domain_names WHERE name = ?1", [&name])
+                .map_err(backend("deleting a domain name"))?;
+            if changed == 0 {
+                return Err(StoreError::DomainNotFound(name));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn put_base_path_mapping(
+        &self,
+        domain: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError> {
+        let domain = domain.to_owned();
+        let mapping = mapping.clone();
+        self.write("storing a base path mapping", move |tx| {
+            let known: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM domain_names WHERE name = ?1)",
+                    [&domain],
+                    |row| row.get(0),
+                )
+                .map_err(backend("storing a base path mapping"))?;
+            if !known {
+                return Err(StoreError::DomainNotFound(domain));
+            }
+            require_api(tx, &mapping.rest_api_id)?;
+            let body = to_json("base path mapping", &mapping)?;
+            tx.execute(
+                "INSERT INTO base_path_mappings (domain_name, base_path, api_id, body) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domain_name, base_path) \
+                 DO UPDATE SET api_id = excluded.api_id, body = excluded.body",
+                [&domain, &mapping.base_path, &mapping.rest_api_id, &body],
+            )
+            .map_err(backend("storing a base path mapping"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn delete_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+    ) -> Result<(), StoreError> {
+        let (domain, base_path) = (domain.to_owned(), base_path.to_owned());
+        self.write("deleting a base path mapping", move |tx| {
+            let changed = tx
+                .execute(
+                    "DELETE FROM base_path_mappings WHERE domain_name = ?1 AND base_path = ?2",
+                    [&domain, &base_path],
+                )
+                .map_err(backend("deleting a base path mapping"))?;
+            if changed == 0 {
+                return Err(StoreError::BasePathMappingNotFound { domain, base_path });
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn all_base_path_mappings(&self) -> Result<Vec<(String, BasePathMapping)>, StoreError> {
+        self.read("listing base path mappings", |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT domain_name, base_path, body FROM base_path_mappings \
+                     ORDER BY domain_name, base_path",
+                )
+                .map_err(backend("listing base path mappings"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(backend("listing base path mappings"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (domain, base_path, body) =
+                    row.map_err(backend("listing base path mappings"))?;
+                out.push((
+                    domain.clone(),
+                    from_json("base path mapping", &format!("{domain}/{base_path}"), &body)?,
+                ));
             }
             Ok(out)
         })

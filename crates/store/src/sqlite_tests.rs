@@ -776,3 +776,68 @@ mod migration {
         assert!(err.to_string().contains("junk.db"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn domain_names_and_base_path_mappings() {
+    use tollgate_model::{BasePathMapping, DomainName};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let def = deployable("pets");
+    store.create_api(&def).await.expect("create");
+    let mapping = BasePathMapping {
+        base_path: "v1".to_owned(),
+        rest_api_id: def.rest_api.id.clone(),
+        stage: Some("prod".to_owned()),
+    };
+    assert!(matches!(
+        store
+            .put_base_path_mapping("api.example.test", &mapping)
+            .await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+    let before = store.revision().await.expect("revision");
+    store
+        .put_domain_name(&DomainName::new("api.example.test"))
+        .await
+        .expect("domain");
+    store
+        .put_base_path_mapping("api.example.test", &mapping)
+        .await
+        .expect("mapping");
+    assert!(store.revision().await.expect("revision") >= before + 2);
+    let unknown_api = BasePathMapping {
+        rest_api_id: "nosuchapi0".to_owned(),
+        ..mapping.clone()
+    };
+    assert!(matches!(
+        store
+            .put_base_path_mapping("api.example.test", &unknown_api)
+            .await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert_eq!(
+        store.all_base_path_mappings().await.expect("list"),
+        vec![("api.example.test".to_owned(), mapping.clone())]
+    );
+    // Deleting the API removes its mappings; the domain stays.
+    store
+        .delete_api(&def.rest_api.id)
+        .await
+        .expect("delete api");
+    assert!(
+        store
+            .all_base_path_mappings()
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(store.list_domain_names().await.expect("domains").len(), 1);
+    store
+        .delete_domain_name("api.example.test")
+        .await
+        .expect("delete domain");
+    assert!(matches!(
+        store.delete_domain_name("api.example.test").await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+}

@@ -31,6 +31,54 @@ pub enum Command {
     Deploy(DeployArgs),
     /// List the stored APIs with their stages and invoke URLs
     Apis(ApisArgs),
+    /// Custom domain names and their base path mappings
+    #[command(subcommand)]
+    Domains(DomainsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainsCommand {
+    /// Create (or keep) a custom domain name
+    Create(DomainArgs),
+    /// Map a base path of a domain to a stage of an API
+    Map(MapArgs),
+    /// List domain names and their mappings
+    List(DomainListArgs),
+    /// Delete a domain name and its mappings
+    Delete(DomainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The domain name, e.g. api.example.test or *.example.test
+    pub domain: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The domain name
+    pub domain: String,
+    /// The API id
+    #[arg(long)]
+    pub api: String,
+    /// The stage (when absent, the first path segment after the base path names it)
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// One path segment; empty or (none) maps the domain's root
+    #[arg(long, default_value = "(none)")]
+    pub base_path: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -10,7 +10,9 @@ use serde_json::json;
 use tollgate_openapi::{BasePathMode, Diagnostic, ImportOptions};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
-use crate::cli::{ApisArgs, BasePath, Cli, Command, DeployArgs, ImportArgs, Output, ValidateArgs};
+use crate::cli::{
+    ApisArgs, BasePath, Cli, Command, DeployArgs, DomainsCommand, ImportArgs, Output, ValidateArgs,
+};
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -19,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate(args),
         Command::Deploy(args) => block_on(deploy(args)),
         Command::Apis(args) => block_on(apis(args)),
+        Command::Domains(command) => block_on(domains(command)),
     }
 }
 
@@ -259,6 +262,101 @@ async fn apis(args: ApisArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
+    use tollgate_model::{BasePathMapping, DomainName, valid_domain_name, valid_stage_name};
+    match command {
+        DomainsCommand::Create(args) => {
+            if !valid_domain_name(&args.domain) {
+                bail!("'{}' is not a valid domain name", args.domain);
+            }
+            let store = open_store(&args.store.data_dir)?;
+            store
+                .put_domain_name(&DomainName::new(&args.domain))
+                .await?;
+            println!("domain name {} created", args.domain.to_ascii_lowercase());
+        }
+        DomainsCommand::Map(args) => {
+            let Some(base_path) = BasePathMapping::normalize_base_path(&args.base_path) else {
+                bail!(
+                    "base path '{}' must be a single path segment",
+                    args.base_path
+                );
+            };
+            if let Some(stage) = &args.stage
+                && !valid_stage_name(stage)
+            {
+                bail!("invalid stage name '{stage}'");
+            }
+            let store = open_store(&args.store.data_dir)?;
+            let mapping = BasePathMapping {
+                base_path,
+                rest_api_id: args.api.clone(),
+                stage: args.stage.clone(),
+            };
+            store
+                .put_base_path_mapping(&args.domain.to_ascii_lowercase(), &mapping)
+                .await?;
+            println!(
+                "{}/{} -> API {} stage {}",
+                args.domain.to_ascii_lowercase(),
+                if mapping.base_path == BasePathMapping::NONE {
+                    ""
+                } else {
+                    &mapping.base_path
+                },
+                mapping.rest_api_id,
+                mapping.stage.as_deref().unwrap_or("(from the path)")
+            );
+        }
+        DomainsCommand::List(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            let domains = store.list_domain_names().await?;
+            let mappings = store.all_base_path_mappings().await?;
+            match args.output {
+                Output::Json => {
+                    let v: Vec<_> = domains
+                        .iter()
+                        .map(|d| {
+                            let m: Vec<_> = mappings
+                                .iter()
+                                .filter(|(n, _)| *n == d.domain_name)
+                                .map(|(_, m)| m)
+                                .collect();
+                            json!({"domainName": d.domain_name, "basePathMappings": m})
+                        })
+                        .collect();
+                    println!("{}", serde_json::Value::Array(v));
+                }
+                Output::Text => {
+                    for d in &domains {
+                        println!("{}", d.domain_name);
+                        for (_, m) in mappings.iter().filter(|(n, _)| *n == d.domain_name) {
+                            println!(
+                                "    /{}  ->  {} {}",
+                                if m.base_path == BasePathMapping::NONE {
+                                    ""
+                                } else {
+                                    &m.base_path
+                                },
+                                m.rest_api_id,
+                                m.stage.as_deref().unwrap_or("(stage from the path)")
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        DomainsCommand::Delete(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            store
+                .delete_domain_name(&args.domain.to_ascii_lowercase())
+                .await?;
+            println!("domain name {} deleted", args.domain.to_ascii_lowercase());
         }
     }
     Ok(ExitCode::SUCCESS)

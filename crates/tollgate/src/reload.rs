@@ -36,6 +36,7 @@ impl<S: Store> Reloader<S> {
     pub async fn reload(&mut self) -> anyhow::Result<()> {
         let revision = self.store.revision().await?;
         let stages = self.store.all_stages().await?;
+        let mappings = self.store.all_base_path_mappings().await?;
         let mut table = Vec::with_capacity(stages.len());
         let mut compiled = HashMap::with_capacity(stages.len());
         for (api_id, stage) in stages {
@@ -79,7 +80,7 @@ impl<S: Store> Reloader<S> {
             }
         }
         self.compiled = compiled;
-        self.gateway.publish(StageTable::new(table));
+        self.gateway.publish(StageTable::new(table, mappings));
         self.revision = Some(revision);
         Ok(())
     }

@@ -292,3 +292,86 @@ async fn oversize_requests_get_413() {
     assert_eq!(r.status, 413);
     assert_eq!(r.text(), r#"{"message":"Request Too Long"}"#);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_domain_names_with_base_path_mappings() {
+    let f = start();
+    let data = f.server.data_dir.to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        let out = common::tollgate(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["domains", "create", "--data-dir", &data, "api.example.test"]);
+    run(&[
+        "domains",
+        "map",
+        "--data-dir",
+        &data,
+        "api.example.test",
+        "--api",
+        &f.id,
+        "--stage",
+        "prod",
+        "--base-path",
+        "v1",
+    ]);
+    run(&["domains", "create", "--data-dir", &data, "*.apps.test"]);
+    run(&[
+        "domains",
+        "map",
+        "--data-dir",
+        &data,
+        "*.apps.test",
+        "--api",
+        &f.id,
+    ]);
+    let base = format!("http://{}", f.server.data);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = f
+            .http
+            .send(
+                Method::GET,
+                &format!("{base}/v1/pets/dogs"),
+                &[("host", "api.example.test")],
+                "",
+            )
+            .await;
+        if r.status == 200 {
+            assert_eq!(r.text(), "dogs");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mapping not picked up: {}",
+            r.text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Base path (none) without a stage: the first segment names the stage; wildcard domain.
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &format!("{base}/prod/pets/7"),
+            &[("host", "x.apps.test:8080")],
+            "",
+        )
+        .await;
+    assert_eq!(r.text(), "pet");
+    // A base path that is not mapped on a known domain.
+    let r = f
+        .http
+        .send(
+            Method::GET,
+            &format!("{base}/v2/pets"),
+            &[("host", "api.example.test")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}

@@ -79,10 +79,29 @@ impl Gateway {
             })
             .map(str::to_ascii_lowercase);
         let raw_path = request.uri().path().to_owned();
-        let Some(target) = resolve::target(host.as_deref(), &raw_path) else {
+        let table = self.table();
+        let domain = host
+            .as_deref()
+            .and_then(|h| table.domain_mapping(h, &raw_path))
+            .and_then(|(mapping, rest)| match &mapping.stage {
+                Some(stage) => Some(resolve::Target {
+                    api: &mapping.rest_api_id,
+                    stage,
+                    path: resolve::collapse_leading(rest),
+                }),
+                None => {
+                    let (stage, path) = resolve::split_stage(rest)?;
+                    Some(resolve::Target {
+                        api: &mapping.rest_api_id,
+                        stage,
+                        path,
+                    })
+                }
+            });
+        let Some(target) = domain.or_else(|| resolve::target(host.as_deref(), &raw_path)) else {
             return Outcome::Gateway(GatewayError::missing_authentication_token(), None);
         };
-        let Some(stage) = self.stage(target.api, target.stage) else {
+        let Some(stage) = table.get(target.api, target.stage).cloned() else {
             return Outcome::Gateway(
                 GatewayError::new(GatewayResponseType::InvalidApiKey).with_message("Forbidden"),
                 None,

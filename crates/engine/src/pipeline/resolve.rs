@@ -16,8 +16,8 @@ pub struct Target<'a> {
     pub path: &'a str,
 }
 
-fn split_stage(rest: &str) -> Option<(&str, &str)> {
-    let rest = rest.strip_prefix('/')?;
+pub(crate) fn split_stage(rest: &str) -> Option<(&str, &str)> {
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
     let (stage, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
@@ -28,6 +28,16 @@ fn split_stage(rest: &str) -> Option<(&str, &str)> {
     let trimmed = path.trim_start_matches('/');
     let path = &path[path.len() - trimmed.len() - 1..];
     Some((stage, path))
+}
+
+/// A resource path with the extra slashes after the stage collapsed (`//x` → `/x`, `` → `/`).
+pub(crate) fn collapse_leading(path: &str) -> &str {
+    let trimmed = path.trim_start_matches('/');
+    if trimmed.len() == path.len() {
+        // No leading slash at all: only the empty path can get here.
+        return if path.is_empty() { "/" } else { path };
+    }
+    &path[path.len() - trimmed.len() - 1..]
 }
 
 /// Resolves the target of a request from its host (without port) and raw path.

@@ -1,0 +1,120 @@
+//! Collecting errors and warnings, and the one place that words the "stored but not enforced"
+//! warnings.
+
+use std::collections::HashSet;
+
+use crate::Diagnostic;
+use crate::jpath::JPath;
+
+/// A feature the document uses that Tollgate keeps in the definition but does not act on yet.
+///
+/// Every such warning is made by [`Diags::not_enforced`] from this enum, so that a version which
+/// implements a feature only has to delete its variant (the compiler then points at every use).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum NotEnforced {
+    /// A Lambda or Cognito authorizer, one warning per security scheme.
+    Authorizer(String),
+    /// `AWS_IAM` authorization (SigV4).
+    AwsIam,
+    /// `apiKeyRequired` on methods.
+    ApiKeys,
+    /// `x-amazon-apigateway-request-validators`.
+    RequestValidators,
+    /// Mapping templates that need the Velocity engine (they contain `$` or `#`).
+    MappingTemplates,
+    /// `x-amazon-apigateway-binary-media-types`.
+    BinaryMediaTypes,
+    /// `x-amazon-apigateway-minimum-compression-size`.
+    MinimumCompressionSize,
+    /// `x-amazon-apigateway-policy`.
+    ResourcePolicy,
+    /// `AWS` and `AWS_PROXY` integrations.
+    AwsIntegrations,
+    /// `connectionType: VPC_LINK`.
+    VpcLink,
+}
+
+impl NotEnforced {
+    fn message(&self) -> String {
+        const TAIL: &str = "is stored but not enforced by this version of Tollgate";
+        match self {
+            NotEnforced::Authorizer(name) => format!(
+                "x-amazon-apigateway-authorizer '{name}' {TAIL}: methods that use it are served without calling the authorizer"
+            ),
+            NotEnforced::AwsIam => format!(
+                "AWS_IAM authorization (x-amazon-apigateway-authtype: awsSigv4) {TAIL}: requests are not checked for a SigV4 signature"
+            ),
+            NotEnforced::ApiKeys => format!(
+                "The API key requirement (an x-api-key security scheme, apiKeyRequired) {TAIL}: requests without an API key are accepted"
+            ),
+            NotEnforced::RequestValidators => format!(
+                "x-amazon-apigateway-request-validators {TAIL}: request bodies and parameters are not validated"
+            ),
+            NotEnforced::MappingTemplates => format!(
+                "A mapping template using VTL ('$' or '#') {TAIL}: only plain-text templates are rendered until the template engine lands"
+            ),
+            NotEnforced::BinaryMediaTypes => format!(
+                "x-amazon-apigateway-binary-media-types {TAIL}: payloads are passed through without binary conversion"
+            ),
+            NotEnforced::MinimumCompressionSize => format!(
+                "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"
+            ),
+            NotEnforced::ResourcePolicy => format!(
+                "x-amazon-apigateway-policy {TAIL}: requests are not checked against the resource policy"
+            ),
+            NotEnforced::AwsIntegrations => format!(
+                "An integration of type AWS or AWS_PROXY {TAIL}: such methods cannot be invoked yet"
+            ),
+            NotEnforced::VpcLink => format!(
+                "An integration with connectionType VPC_LINK {TAIL}: such methods cannot be invoked yet"
+            ),
+        }
+    }
+}
+
+/// Errors and warnings found so far, in document order, without repeats.
+#[derive(Debug, Default)]
+pub(crate) struct Diags {
+    pub(crate) errors: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
+    seen: HashSet<(bool, String, String)>,
+    not_enforced: HashSet<NotEnforced>,
+}
+
+impl Diags {
+    pub(crate) fn error(&mut self, path: &JPath, message: impl Into<String>) {
+        self.push(true, path, message.into());
+    }
+
+    pub(crate) fn warn(&mut self, path: &JPath, message: impl Into<String>) {
+        self.push(false, path, message.into());
+    }
+
+    /// One warning per feature (per scheme for authorizers), at its first use.
+    pub(crate) fn not_enforced(&mut self, path: &JPath, feature: NotEnforced) {
+        if self.not_enforced.insert(feature.clone()) {
+            self.warn(path, feature.message());
+        }
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    fn push(&mut self, is_error: bool, path: &JPath, message: String) {
+        if self
+            .seen
+            .insert((is_error, path.as_str().to_owned(), message.clone()))
+        {
+            let d = Diagnostic {
+                path: path.as_str().to_owned(),
+                message,
+            };
+            if is_error {
+                self.errors.push(d);
+            } else {
+                self.warnings.push(d);
+            }
+        }
+    }
+}

@@ -18,8 +18,11 @@ fn proxy(uri: &str) -> Value {
 
 fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
     let mut pets = proxy(&format!("http://{echo}/pets/{{id}}?fixed=1"));
-    pets["parameters"] =
-        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    pets["parameters"] = json!([
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "x-in", "in": "header", "schema": {"type": "string"}},
+        {"name": "x-not-sent", "in": "header", "schema": {"type": "string"}}
+    ]);
     pets["x-amazon-apigateway-integration"]["requestParameters"] = json!({
         "integration.request.path.id": "method.request.path.id",
         "integration.request.querystring.mapped": "'static value'",
@@ -27,6 +30,8 @@ fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
         "integration.request.header.x-absent": "method.request.header.x-not-sent"
     });
     let mut greedy = proxy(&format!("http://{echo}/echo/{{proxy}}"));
+    greedy["parameters"] =
+        json!([{"name": "proxy", "in": "path", "required": true, "schema": {"type": "string"}}]);
     greedy["x-amazon-apigateway-integration"]["requestParameters"] =
         json!({"integration.request.path.proxy": "method.request.path.proxy"});
     let mut slow = proxy(&format!("http://{echo}/slow/3000"));

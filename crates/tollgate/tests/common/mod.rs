@@ -46,9 +46,8 @@ impl Tollgate {
 
     pub fn try_start(data_dir: &Path, extra: &[&str]) -> Result<Tollgate, String> {
         std::fs::create_dir_all(data_dir).map_err(|e| e.to_string())?;
-        let stderr =
-            std::fs::File::create(data_dir.join(format!("stderr-{}.log", fastrand_suffix())))
-                .map_err(|e| e.to_string())?;
+        let stderr_path = data_dir.join(format!("stderr-{}.log", fastrand_suffix()));
+        let stderr = std::fs::File::create(&stderr_path).map_err(|e| e.to_string())?;
         let mut child = Command::new(BIN)
             .arg("serve")
             .arg("--data-dir")
@@ -99,11 +98,19 @@ impl Tollgate {
                     }
                     lines.push(line);
                 }
-                Err(_) => {
+                Err(reason) => {
+                    // Disconnected: stdout closed, the process is exiting; let it finish.
+                    if reason == mpsc::RecvTimeoutError::Disconnected {
+                        let end = Instant::now() + Duration::from_secs(5);
+                        while child.try_wait().ok().flatten().is_none() && Instant::now() < end {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                    }
                     let status = child.try_wait().ok().flatten();
                     let _ = child.kill();
+                    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
                     return Err(format!(
-                        "no start-up within 30 s (exit {status:?}); stdout: {lines:?}"
+                        "no start-up within 30 s (exit {status:?}); stdout: {lines:?}; stderr: {stderr}"
                     ));
                 }
             }

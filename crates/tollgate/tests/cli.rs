@@ -32,6 +32,11 @@ fn help_on_every_subcommand() {
             stdout(&out)
         );
     }
+    for sub in ["create", "map", "list", "delete"] {
+        let out = tollgate(&["domains", sub, "--help"]);
+        assert!(out.status.success(), "domains {sub}");
+        assert!(stdout(&out).contains("Usage: tollgate domains"), "{}", stdout(&out));
+    }
     assert!(tollgate(&["--help"]).status.success());
 }
 

@@ -4,15 +4,35 @@
 //! [`import`] is all-or-nothing: a document with errors yields no definition, only
 //! [`Diagnostic`]s that name the JSON path and the reason. Warnings (extensions kept but not yet
 //! enforced, ignored attributes) come with a successful import, as AWS returns them.
+//!
+//! Choices worth knowing:
+//! - The format is sniffed: a document whose first non-blank character is `{` is JSON, anything
+//!   else YAML (1.2 booleans; duplicate keys are errors; aliases and nesting are bounded).
+//! - Only schemas that are `$ref`s to `definitions` / `components.schemas` become request and
+//!   response models; an inline schema gets a warning and no model.
+//! - A method without `x-amazon-apigateway-integration` is imported without an integration, with
+//!   a warning (AWS imports it too; deploying it fails later).
+//! - Features Tollgate keeps but does not act on yet (authorizers, AWS_IAM, API keys, request
+//!   validators, VTL mapping templates, binary media types, compression, resource policies,
+//!   AWS/AWS_PROXY integrations, VPC links) each produce one "is stored but not enforced by this
+//!   version of Tollgate" warning.
+//! - `RestApi.warnings` holds each warning as `"{path}: {message}"`.
+//! - `${AWS::Region}`, `${AWS::AccountId}` and `${AWS::Partition}` in string values become
+//!   [`AWS_REGION`], [`AWS_ACCOUNT_ID`] and [`AWS_PARTITION`].
+//!
+//! [`export_oas30`] and [`export_swagger2`] write a definition back out in AWS's GetExport shape.
 
 use tollgate_model::ApiDefinition;
 
 /// How the document's base path becomes part of the resource paths (AWS's `basepath` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BasePathMode {
+    /// The base path is dropped: `/a/b/c` + `/e` gives `/e`.
     #[default]
     Ignore,
+    /// The base path's segments become resources: `/a/b/c` + `/e` gives `/a/b/c/e`.
     Prepend,
+    /// The first segment is dropped (it names a stage), the rest prepended: `/b/c/e`.
     Split,
 }
 
@@ -45,7 +65,8 @@ pub struct Imported {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// A refused document: every error found (not only the first), plus the warnings.
+/// A refused document: every error found (not only the first), plus the warnings. With
+/// [`ImportOptions::fail_on_warnings`], the warnings are moved into `errors`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("Invalid OpenAPI input: {}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct ImportError {
@@ -60,9 +81,13 @@ pub const AWS_ACCOUNT_ID: &str = "000000000000";
 /// What `${AWS::Partition}` becomes in the document's strings.
 pub const AWS_PARTITION: &str = "aws";
 
+pub use export::{export_oas30, export_swagger2};
 pub use parse::MAX_DOCUMENT_BYTES;
 
-/// Reads an OpenAPI 3.0.x or Swagger 2.0 document (JSON or YAML, sniffed) into a new API.
+/// Reads an OpenAPI 3.0.x or Swagger 2.0 document (JSON or YAML, sniffed) into a new API with
+/// fresh ids (`RestApi::new`, `ApiDefinition::empty`, so the root resource and the built-in
+/// `Empty`/`Error` models are there; a document model of the same name replaces a built-in).
+/// Never panics, whatever the bytes; documents over [`MAX_DOCUMENT_BYTES`] are refused.
 pub fn import(document: &[u8], options: &ImportOptions) -> Result<Imported, ImportError> {
     match parse::parse(document) {
         Ok(value) => import::import_value(value, options),
@@ -74,6 +99,7 @@ pub fn import(document: &[u8], options: &ImportOptions) -> Result<Imported, Impo
 }
 
 mod diag;
+mod export;
 mod import;
 mod jpath;
 mod parse;

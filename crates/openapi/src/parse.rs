@@ -79,6 +79,14 @@ fn yaml_error(e: &serde_saphyr::Error) -> Diagnostic {
     if let Some(cut) = message.find("; use ") {
         message.truncate(cut);
     }
+    if let Some(start) = message.find("budget breached: Depth {")
+        && let Some(len) = message[start..].find('}')
+    {
+        message.replace_range(
+            start..=start + len,
+            "nested too deeply (more than 64 levels)",
+        );
+    }
     if !at.is_empty() && !message.contains("line") {
         message.push_str(&at);
     }

@@ -29,6 +29,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Snapshot an API as a new deployment and point a stage at it
     Deploy(DeployArgs),
+    /// Print a deployed stage as OpenAPI 3.0 or Swagger 2.0
+    Export(ExportArgs),
     /// List the stored APIs with their stages and invoke URLs
     Apis(ApisArgs),
     /// Custom domain names and their base path mappings
@@ -202,6 +204,32 @@ pub struct DeployArgs {
     pub variables: Vec<String>,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ExportFormat {
+    /// OpenAPI 3.0.1
+    #[default]
+    Oas30,
+    /// Swagger 2.0
+    Swagger,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The API id
+    #[arg(long)]
+    pub api: String,
+    /// The stage whose deployment is exported
+    #[arg(long)]
+    pub stage: String,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Oas30)]
+    pub format: ExportFormat,
+    /// Include the x-amazon-apigateway-* extensions (integrations, gateway responses, ...)
+    #[arg(long)]
+    pub extensions: bool,
 }
 
 #[derive(Debug, Args)]

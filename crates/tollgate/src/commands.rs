@@ -11,7 +11,8 @@ use tollgate_openapi::{BasePathMode, Diagnostic, ImportOptions};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
 use crate::cli::{
-    ApisArgs, BasePath, Cli, Command, DeployArgs, DomainsCommand, ImportArgs, Output, ValidateArgs,
+    ApisArgs, BasePath, Cli, Command, DeployArgs, DomainsCommand, ExportArgs, ExportFormat,
+    ImportArgs, Output, ValidateArgs,
 };
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => block_on(import(args)),
         Command::Validate(args) => validate(args),
         Command::Deploy(args) => block_on(deploy(args)),
+        Command::Export(args) => block_on(export(args)),
         Command::Apis(args) => block_on(apis(args)),
         Command::Domains(command) => block_on(domains(command)),
     }
@@ -214,6 +216,24 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
             deployment.id, args.api, stage.stage_name
         ),
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.store.data_dir)?;
+    let stage = store.get_stage(&args.api, &args.stage).await?;
+    let (_, definition) = store
+        .get_deployment(&args.api, &stage.deployment_id)
+        .await?;
+    let document = match args.format {
+        ExportFormat::Oas30 => {
+            tollgate_openapi::export_oas30(&definition, &args.stage, args.extensions)
+        }
+        ExportFormat::Swagger => {
+            tollgate_openapi::export_swagger2(&definition, &args.stage, args.extensions)
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&document)?);
     Ok(ExitCode::SUCCESS)
 }
 

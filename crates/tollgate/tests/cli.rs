@@ -23,7 +23,7 @@ fn good() -> serde_json::Value {
 
 #[test]
 fn help_on_every_subcommand() {
-    for sub in ["serve", "import", "validate", "deploy", "apis"] {
+    for sub in ["serve", "import", "validate", "deploy", "export", "apis"] {
         let out = tollgate(&[sub, "--help"]);
         assert!(out.status.success(), "{sub}");
         assert!(
@@ -35,7 +35,11 @@ fn help_on_every_subcommand() {
     for sub in ["create", "map", "list", "delete"] {
         let out = tollgate(&["domains", sub, "--help"]);
         assert!(out.status.success(), "domains {sub}");
-        assert!(stdout(&out).contains("Usage: tollgate domains"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("Usage: tollgate domains"),
+            "{}",
+            stdout(&out)
+        );
     }
     assert!(tollgate(&["--help"]).status.success());
 }
@@ -163,6 +167,43 @@ fn import_then_deploy_and_deploy_errors() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["stage"]["stageName"], "v1");
     assert_eq!(v["stage"]["deploymentId"], v["deployment"]["id"]);
+
+    // The deployed stage exports, and the export imports again.
+    for format in ["oas30", "swagger"] {
+        let out = tollgate(&[
+            "export",
+            "--data-dir",
+            d,
+            "--api",
+            &id,
+            "--stage",
+            "v1",
+            "--format",
+            format,
+            "--extensions",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let exported = dir.path().join(format!("exported-{format}.json"));
+        std::fs::write(&exported, &out.stdout).unwrap();
+        let out = tollgate(&["validate", exported.to_str().unwrap(), "--output", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["valid"], true, "{format}: {v}");
+    }
+    let out = tollgate(&[
+        "export",
+        "--data-dir",
+        d,
+        "--api",
+        &id,
+        "--stage",
+        "nostage",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Invalid Stage identifier specified"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = tollgate(&[
         "deploy",

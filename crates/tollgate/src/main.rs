@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod listener;
 mod logging;
+mod memory;
 mod reload;
 mod serve;
 mod tls;

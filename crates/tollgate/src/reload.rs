@@ -7,15 +7,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tollgate_engine::{CompiledStage, Gateway, StageTable, compile};
-use tollgate_model::ApiDefinition;
 use tollgate_store::Store;
 
 pub struct Reloader<S> {
     store: S,
     gateway: Arc<Gateway>,
     revision: Option<u64>,
-    /// Deployments are immutable: their snapshots are read once.
-    snapshots: HashMap<(String, String), Arc<ApiDefinition>>,
     /// Compiled stages, reused while the stage record is unchanged.
     compiled: HashMap<(String, String), (String, Arc<CompiledStage>)>,
 }
@@ -26,7 +23,6 @@ impl<S: Store> Reloader<S> {
             store,
             gateway,
             revision: None,
-            snapshots: HashMap::new(),
             compiled: HashMap::new(),
         }
     }
@@ -49,24 +45,17 @@ impl<S: Store> Reloader<S> {
                 compiled.insert(key, (fingerprint, c.clone()));
                 continue;
             }
-            let snapshot_key = (api_id.clone(), stage.deployment_id.clone());
-            let snapshot = match self.snapshots.get(&snapshot_key) {
-                Some(s) => s.clone(),
-                None => match self
-                    .store
-                    .get_deployment(&api_id, &stage.deployment_id)
-                    .await
-                {
-                    Ok((_, def)) => {
-                        let def = Arc::new(def);
-                        self.snapshots.insert(snapshot_key, def.clone());
-                        def
-                    }
-                    Err(e) => {
-                        tracing::error!(api = %api_id, stage = %stage.stage_name, error = %e, "stage not served: its deployment cannot be read");
-                        continue;
-                    }
-                },
+            // Snapshots are read only while compiling: the compiled stage is all that is kept.
+            let snapshot = match self
+                .store
+                .get_deployment(&api_id, &stage.deployment_id)
+                .await
+            {
+                Ok((_, def)) => def,
+                Err(e) => {
+                    tracing::error!(api = %api_id, stage = %stage.stage_name, error = %e, "stage not served: its deployment cannot be read");
+                    continue;
+                }
             };
             match compile(&snapshot, &stage) {
                 Ok(c) => {
@@ -82,6 +71,7 @@ impl<S: Store> Reloader<S> {
         self.compiled = compiled;
         self.gateway.publish(StageTable::new(table, mappings));
         self.revision = Some(revision);
+        crate::memory::release_freed();
         Ok(())
     }
 

@@ -26,11 +26,17 @@ const SOURCE_TAG: &str = "tollgate:source";
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     crate::logging::init(args.log_format);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // One worker: a current-thread runtime has no work-stealing machinery to pay for.
+    let mut runtime = match args.workers {
+        Some(0 | 1) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
     runtime.enable_all();
-    if let Some(n) = args.workers {
-        runtime.worker_threads(n.max(1));
-    }
     runtime
         .build()
         .context("starting the runtime")?

@@ -41,12 +41,11 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 pub async fn invoke(
     upstream: &Upstream,
     integration: &HttpIntegration,
-    request: Request<Body>,
+    verb: ::http::Method,
+    request_body: Body,
     raw_query: Option<&str>,
     ctx: &RequestContext,
 ) -> Result<Response<Body>, GatewayError> {
-    let (parts, request_body) = request.into_parts();
-
     let mut path_values: Vec<(&str, String)> = Vec::new();
     let mut mapped_query: Vec<(&str, String)> = Vec::new();
     let mut mapped_headers: Vec<(&::http::HeaderName, HeaderValue)> = Vec::new();
@@ -67,11 +66,11 @@ pub async fn invoke(
     }
 
     let uri = build_uri(integration, &path_values, &mapped_query, raw_query, ctx)?;
-    let method = integration.method.clone().unwrap_or(parts.method.clone());
+    let method = integration.method.clone().unwrap_or(verb);
 
     let mut out_headers = HeaderMap::new();
     if integration.proxy {
-        for (name, value) in &parts.headers {
+        for (name, value) in &ctx.headers {
             if !headers::dropped_towards_backend(name) {
                 out_headers.append(name.clone(), value.clone());
             }
@@ -83,7 +82,7 @@ pub async fn invoke(
                 .unwrap_or(HeaderValue::from_static("AmazonAPIGateway")),
         );
         out_headers.insert(ACCEPT, APPLICATION_JSON);
-        if let Some(ct) = parts.headers.get(CONTENT_TYPE) {
+        if let Some(ct) = ctx.headers.get(CONTENT_TYPE) {
             out_headers.insert(CONTENT_TYPE, ct.clone());
         }
     }

@@ -1,7 +1,7 @@
 //! MOCK: the request template's `statusCode` picks the integration response; nothing leaves the
 //! gateway.
 
-use ::http::{HeaderMap, Response, header::CONTENT_TYPE};
+use ::http::{Response, header::CONTENT_TYPE};
 use tollgate_model::{GatewayResponseType, PassthroughBehavior};
 
 use crate::body::{self, Body};
@@ -14,9 +14,9 @@ use crate::templates;
 
 pub fn invoke(
     mock: &MockIntegration,
-    request_headers: &HeaderMap,
     ctx: &RequestContext,
 ) -> Result<Response<Body>, GatewayError> {
+    let request_headers = &ctx.headers;
     let content_type = request_headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

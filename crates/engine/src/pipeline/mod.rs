@@ -154,11 +154,12 @@ impl Gateway {
             .as_deref()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
-        ctx.headers = request.headers().clone();
+        let (parts, body) = request.into_parts();
+        ctx.headers = parts.headers;
 
         // Phase 3: integration.
         match self
-            .integrate(&compiled, request, raw_query.as_deref(), ctx)
+            .integrate(&compiled, parts.method, body, raw_query.as_deref(), ctx)
             .await
         {
             Ok(r) => Outcome::Integration(r),
@@ -169,16 +170,15 @@ impl Gateway {
     async fn integrate(
         &self,
         method: &CompiledMethod,
-        request: Request<Body>,
+        verb: ::http::Method,
+        body: Body,
         raw_query: Option<&str>,
         ctx: &RequestContext,
     ) -> Result<Response<Body>, GatewayError> {
         match &method.integration {
-            CompiledIntegration::Mock(mock) => {
-                integration::mock::invoke(mock, request.headers(), ctx)
-            }
+            CompiledIntegration::Mock(mock) => integration::mock::invoke(mock, ctx),
             CompiledIntegration::Http(http) => {
-                integration::http::invoke(self.upstream(), http, request, raw_query, ctx).await
+                integration::http::invoke(self.upstream(), http, verb, body, raw_query, ctx).await
             }
             CompiledIntegration::Unsupported(kind) => {
                 tracing::warn!(request_id = %ctx.request_id, integration = kind.as_str(), "integration type not supported by this build");

@@ -661,6 +661,11 @@ write_results() {
         echo
         write_targets
         echo
+        # Hand-written analysis of missed targets (profiles), kept across runs.
+        if [[ -f $BENCH_DIR/ANALYSIS.md ]]; then
+            cat "$BENCH_DIR/ANALYSIS.md"
+            echo
+        fi
         echo "## Raw runs"
         echo
         echo "| Scenario | Run | Requests/s | p50 µs | p99 µs | Requests | Non-2xx | Socket errors | CPU ticks | CPU µs/req | VmHWM kB | Core $PROXY_CPU busy % | Core $LOAD_CPU busy % | wrk CPU % | Other CPU % |"

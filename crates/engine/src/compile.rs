@@ -46,6 +46,8 @@ pub struct CompiledStage {
     pub variables: Arc<BTreeMap<String, String>>,
     pub router: Router<CompiledMethod>,
     pub gateway_responses: GatewayResponses,
+    /// The API's binary media types (`image/png`, `image/*`, `*/*`).
+    pub binary_media_types: Vec<String>,
 }
 
 /// A method with everything its requests need.
@@ -61,6 +63,7 @@ pub struct CompiledMethod {
 pub enum CompiledIntegration {
     Mock(MockIntegration),
     Http(HttpIntegration),
+    Lambda(LambdaIntegration),
     /// An integration type this build cannot run yet; requests get a 500.
     Unsupported(IntegrationType),
 }
@@ -84,6 +87,18 @@ pub struct HttpIntegration {
     /// `integration.request.*` destinations and where their values come from.
     pub request_parameters: Vec<(Destination, Source)>,
     pub insecure_tls: bool,
+    pub responses: IntegrationResponses,
+}
+
+/// AWS_PROXY, or AWS with a Lambda URI.
+#[derive(Debug)]
+pub struct LambdaIntegration {
+    /// AWS_PROXY (true) or AWS (false).
+    pub proxy: bool,
+    /// The function name or ARN, possibly with `${stageVariables.x}` parts.
+    pub function: UriTemplate,
+    pub timeout: Duration,
+    /// Non-proxy only: selected by the function's `errorMessage`.
     pub responses: IntegrationResponses,
 }
 
@@ -390,7 +405,37 @@ fn compile_integration(
                 responses: compile_responses(integration, declared, path, verb)?,
             })
         }
-        other => CompiledIntegration::Unsupported(other),
+        IntegrationType::Aws | IntegrationType::AwsProxy => {
+            let proxy = integration.kind == IntegrationType::AwsProxy;
+            let Some(function) = integration
+                .uri
+                .as_deref()
+                .and_then(crate::integration::lambda::lambda_function_in_uri)
+            else {
+                // AWS service integrations other than Lambda are not run by this build.
+                return Ok(CompiledIntegration::Unsupported(integration.kind));
+            };
+            if proxy
+                && !integration
+                    .http_method
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+            {
+                // AWS answers 500 at request time; refusing it at compile time would hide the
+                // whole stage, so keep it and fail its requests the same way.
+                return Ok(CompiledIntegration::Unsupported(integration.kind));
+            }
+            CompiledIntegration::Lambda(LambdaIntegration {
+                proxy,
+                function: UriTemplate::parse(function),
+                timeout: Duration::from_millis(u64::from(
+                    integration
+                        .timeout_in_millis
+                        .clamp(Integration::MIN_TIMEOUT_MS, Integration::DEFAULT_TIMEOUT_MS),
+                )),
+                responses: compile_responses(integration, declared, path, verb)?,
+            })
+        }
     })
 }
 
@@ -433,6 +478,7 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
         variables: Arc::new(stage.variables.clone()),
         router,
         gateway_responses: GatewayResponses::compile(&definition.gateway_responses),
+        binary_media_types: definition.rest_api.binary_media_types.clone(),
     })
 }
 

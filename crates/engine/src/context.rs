@@ -37,11 +37,24 @@ pub struct RequestContext {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub stage_variables: Arc<BTreeMap<String, String>>,
+    /// The path after the stage (or a custom domain's base path), raw: the proxy event's `path`.
+    pub request_path: String,
+    pub connection: ConnectionInfo,
+}
+
+/// The client connection a request arrived on.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionInfo {
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    pub tls: bool,
+    pub http2: bool,
 }
 
 impl RequestContext {
     /// Fresh identifiers for a request that arrived with `headers` from `peer`.
-    pub fn new(headers: &HeaderMap, peer: SocketAddr) -> Self {
+    pub fn new(headers: &HeaderMap, connection: ConnectionInfo) -> Self {
+        let peer = connection.peer;
         let request_id = headers
             .get("x-amzn-requestid")
             .and_then(|v| v.to_str().ok())
@@ -92,6 +105,8 @@ impl RequestContext {
             query: Vec::new(),
             headers: HeaderMap::new(),
             stage_variables: Arc::default(),
+            request_path: String::new(),
+            connection,
         }
     }
 

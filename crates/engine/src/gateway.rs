@@ -8,6 +8,7 @@ use arc_swap::ArcSwap;
 use tollgate_model::BasePathMapping;
 
 use crate::compile::CompiledStage;
+use crate::integration::lambda::Functions;
 use crate::upstream::Upstream;
 
 /// Every served stage, by API id and stage name. Immutable once published.
@@ -115,6 +116,7 @@ impl StageTable {
 pub struct Gateway {
     table: ArcSwap<StageTable>,
     upstream: Upstream,
+    functions: Option<Arc<dyn Functions>>,
 }
 
 impl Gateway {
@@ -122,7 +124,18 @@ impl Gateway {
         Gateway {
             table: ArcSwap::from_pointee(StageTable::default()),
             upstream,
+            functions: None,
         }
+    }
+
+    /// Lambda integrations invoke functions through `functions`; without it they answer 500.
+    pub fn with_functions(mut self, functions: Arc<dyn Functions>) -> Self {
+        self.functions = Some(functions);
+        self
+    }
+
+    pub(crate) fn functions(&self) -> Option<&dyn Functions> {
+        self.functions.as_deref()
     }
 
     /// Replaces the whole table at once.

@@ -19,5 +19,7 @@ pub mod templates;
 pub mod upstream;
 
 pub use compile::{CompileError, CompiledStage, compile};
+pub use context::ConnectionInfo;
 pub use gateway::{Gateway, StageTable};
+pub use integration::lambda::{FunctionOutput, Functions};
 pub use upstream::Upstream;

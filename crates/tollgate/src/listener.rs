@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,15 +17,15 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
-use tollgate_engine::Gateway;
 use tollgate_engine::body::Body;
+use tollgate_engine::{ConnectionInfo, Gateway};
 
 /// Something that answers requests from a peer.
 pub trait Handler: Clone + Send + Sync + 'static {
     fn call(
         &self,
         request: Request<Incoming>,
-        peer: SocketAddr,
+        connection: ConnectionInfo,
     ) -> impl Future<Output = Response<Body>> + Send;
 }
 
@@ -37,10 +36,10 @@ impl Handler for DataPlane {
     fn call(
         &self,
         request: Request<Incoming>,
-        peer: SocketAddr,
+        connection: ConnectionInfo,
     ) -> impl Future<Output = Response<Body>> + Send {
         let gateway = self.0.clone();
-        async move { gateway.handle(request, peer).await }
+        async move { gateway.handle(request, connection).await }
     }
 }
 
@@ -49,7 +48,11 @@ impl Handler for DataPlane {
 pub struct Management;
 
 impl Handler for Management {
-    async fn call(&self, request: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
+    async fn call(
+        &self,
+        request: Request<Incoming>,
+        _connection: ConnectionInfo,
+    ) -> Response<Body> {
         let (status, body) = match (request.method().as_str(), request.uri().path()) {
             ("GET" | "HEAD", "/ping") => (http::StatusCode::OK, r#"{"status":"ok"}"#),
             _ => (
@@ -92,6 +95,11 @@ pub async fn serve<H: Handler>(
 ) {
     let builder = Arc::new(builder());
     let graceful = GracefulShutdown::new();
+    let is_tls = tls.is_some();
+    let Ok(local) = listener.local_addr() else {
+        tracing::error!("listener has no local address");
+        return;
+    };
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -109,7 +117,13 @@ pub async fn serve<H: Handler>(
         let handler = handler.clone();
         let service = service_fn(move |req: Request<Incoming>| {
             let handler = handler.clone();
-            async move { Ok::<_, Infallible>(handler.call(req, peer).await) }
+            let connection = ConnectionInfo {
+                peer,
+                local,
+                tls: is_tls,
+                http2: req.version() == http::Version::HTTP_2,
+            };
+            async move { Ok::<_, Infallible>(handler.call(req, connection).await) }
         });
         let watcher = graceful.watcher();
         let builder = builder.clone();

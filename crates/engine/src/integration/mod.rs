@@ -1,6 +1,7 @@
 //! Integrations: where a routed request goes and how its answer comes back.
 
 pub mod http;
+pub mod lambda;
 pub mod mock;
 
 use ::http::HeaderValue;

@@ -13,7 +13,6 @@
 
 pub mod resolve;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
@@ -22,7 +21,7 @@ use tollgate_model::{GatewayResponseType, HttpMethod};
 
 use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
 use crate::compile::{CompiledIntegration, CompiledMethod, CompiledStage};
-use crate::context::RequestContext;
+use crate::context::{ConnectionInfo, RequestContext};
 use crate::gateway::Gateway;
 use crate::gateway_response::{GatewayError, GatewayResponses};
 use crate::headers::{APPLICATION_JSON, X_AMZ_APIGW_ID, X_AMZN_REQUEST_ID};
@@ -35,14 +34,14 @@ enum Outcome {
 }
 
 impl Gateway {
-    /// Serves one data-plane request from `peer`. Never fails: every error becomes a gateway
+    /// Serves one data-plane request that arrived on `connection`. Never fails: every error
     /// response.
-    pub async fn handle<B>(&self, request: Request<B>, peer: SocketAddr) -> Response<Body>
+    pub async fn handle<B>(&self, request: Request<B>, connection: ConnectionInfo) -> Response<Body>
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let mut ctx = RequestContext::new(request.headers(), peer);
+        let mut ctx = RequestContext::new(request.headers(), connection);
         let outcome = self.run(request.map(body::boxed), &mut ctx).await;
         let mut response = match outcome {
             Outcome::Integration(r) => r,
@@ -112,6 +111,7 @@ impl Gateway {
         ctx.deployment_id = stage.deployment_id.clone();
         ctx.stage_variables = stage.variables.clone();
         ctx.path = format!("/{}{}", target.stage, target.path);
+        ctx.request_path = target.path.to_owned();
         ctx.domain_name = host.clone().unwrap_or_default();
         let declared_length = request
             .headers()
@@ -159,7 +159,14 @@ impl Gateway {
 
         // Phase 3: integration.
         match self
-            .integrate(&compiled, parts.method, body, raw_query.as_deref(), ctx)
+            .integrate(
+                &compiled,
+                &stage,
+                parts.method,
+                body,
+                raw_query.as_deref(),
+                ctx,
+            )
             .await
         {
             Ok(r) => Outcome::Integration(r),
@@ -170,6 +177,7 @@ impl Gateway {
     async fn integrate(
         &self,
         method: &CompiledMethod,
+        stage: &CompiledStage,
         verb: ::http::Method,
         body: Body,
         raw_query: Option<&str>,
@@ -180,12 +188,56 @@ impl Gateway {
             CompiledIntegration::Http(http) => {
                 integration::http::invoke(self.upstream(), http, verb, body, raw_query, ctx).await
             }
+            CompiledIntegration::Lambda(lambda) => {
+                let Some(functions) = self.functions() else {
+                    tracing::warn!(request_id = %ctx.request_id, "Lambda integration but no function host");
+                    return Err(GatewayError::internal());
+                };
+                let payload = read_body(body).await?;
+                if lambda.proxy {
+                    let event = integration::lambda::proxy_event(
+                        ctx,
+                        stage,
+                        &integration::lambda::EventInput {
+                            body: &payload,
+                            path: &ctx.request_path,
+                            http2: ctx.connection.http2,
+                            tls: ctx.connection.tls,
+                            local_port: ctx.connection.local.port(),
+                        },
+                    );
+                    let event = bytes::Bytes::from(event.to_string());
+                    let result = integration::lambda::call(functions, lambda, event, ctx).await?;
+                    integration::lambda::proxy_response(&result, stage, ctx)
+                } else {
+                    let result = integration::lambda::call(functions, lambda, payload, ctx).await?;
+                    integration::lambda::non_proxy_response(result, lambda, ctx)
+                }
+            }
             CompiledIntegration::Unsupported(kind) => {
                 tracing::warn!(request_id = %ctx.request_id, integration = kind.as_str(), "integration type not supported by this build");
                 Err(GatewayError::internal())
             }
         }
     }
+}
+
+/// Reads a whole request body, bounded by the payload limit (413 beyond it).
+async fn read_body(mut body: Body) -> Result<bytes::Bytes, GatewayError> {
+    use http_body_util::BodyExt;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(GatewayError::new(GatewayResponseType::BadRequestBody));
+        };
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > MAX_PAYLOAD {
+                return Err(GatewayError::new(GatewayResponseType::RequestTooLarge));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// The verb that routes the request: `X-HTTP-Method-Override` when present and valid.

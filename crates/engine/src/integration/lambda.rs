@@ -1,0 +1,588 @@
+//! AWS_PROXY (Lambda proxy, payload format 1.0) and AWS with a Lambda URI (non-proxy).
+//!
+//! Proxy: the whole request becomes AWS's event document; the function's answer must be an object
+//! of `statusCode`, `headers`, `multiValueHeaders`, `body`, `isBase64Encoded` and nothing else, or
+//! the client gets 502. Non-proxy: the body goes to the function as it is, and the function's
+//! `errorMessage` (empty on success) selects the integration response.
+
+use ::http::header::{ACCEPT, CONTENT_TYPE};
+use ::http::{HeaderName, HeaderValue, Response, StatusCode};
+use base64::Engine as _;
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use tollgate_model::GatewayResponseType;
+
+use crate::body::{self, Body};
+use crate::compile::{CompiledStage, LambdaIntegration, UriPart};
+use crate::context::{ACCOUNT_ID, RequestContext};
+use crate::gateway_response::GatewayError;
+use crate::headers::{APPLICATION_JSON, X_AMZN_TRACE_ID};
+use crate::integration::{header_value, resolve_response_source};
+
+/// The region Tollgate reports in ARNs and events.
+pub const REGION: &str = "us-east-1";
+
+/// What a Lambda integration needs from whatever runs functions: invoke one by name or ARN.
+/// Tollgate's function host implements it; tests may too.
+#[async_trait::async_trait]
+pub trait Functions: Send + Sync + 'static {
+    /// Invokes `function` synchronously with `payload`. A function error is an `Ok` output with
+    /// `function_error` set; `Err` means the function could not be invoked at all (unknown,
+    /// throttled, ...), with a message for the log.
+    async fn invoke(
+        &self,
+        function: &str,
+        payload: Bytes,
+        trace_id: &str,
+    ) -> Result<FunctionOutput, String>;
+}
+
+/// A function's answer.
+#[derive(Debug, Clone)]
+pub struct FunctionOutput {
+    /// The result document, or the `{"errorMessage",...}` document on a function error.
+    pub payload: Bytes,
+    pub function_error: bool,
+}
+/// The function an integration URI names, with stage variables filled in.
+pub fn function_ref(integration: &LambdaIntegration, ctx: &RequestContext) -> String {
+    let mut out = String::new();
+    for part in &integration.function.parts {
+        match part {
+            UriPart::Literal(s) => out.push_str(s),
+            UriPart::StageVariable(name) => out.push_str(ctx.stage_variable(name).unwrap_or("")),
+            // `{name}` has no meaning in a function ARN; keep it as written.
+            UriPart::PathVariable(name) => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
+/// Title-Case for header names that arrived lower-cased by HTTP/1 parsing (`content-type` →
+/// `Content-Type`), the spelling clients send and AWS passes on. HTTP/2 names stay lower case.
+fn event_header_name(name: &str, http2: bool) -> String {
+    if http2 {
+        return name.to_owned();
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+/// True when `content_type` matches one of the API's binary media types (`*/*`, `image/*`, exact).
+pub fn is_binary(binary_media_types: &[String], content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let ct = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ct.is_empty() {
+        return false;
+    }
+    binary_media_types.iter().any(|t| {
+        let t = t.to_ascii_lowercase();
+        if t == "*/*" {
+            return true;
+        }
+        match t.strip_suffix("/*") {
+            Some(major) => ct.split('/').next() == Some(major),
+            None => t == ct,
+        }
+    })
+}
+
+/// What the event builder needs from the connection and the request beyond the context.
+pub struct EventInput<'a> {
+    pub body: &'a [u8],
+    /// The request path after the stage (or after a custom domain's base path), raw.
+    pub path: &'a str,
+    pub http2: bool,
+    pub tls: bool,
+    pub local_port: u16,
+}
+
+/// Builds the Lambda proxy event, payload format 1.0, exactly as AWS shapes it.
+pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInput<'_>) -> Value {
+    let mut headers = Map::new();
+    let mut multi_headers: Map<String, Value> = Map::new();
+    for name in ctx.headers.keys() {
+        let n = name.as_str();
+        if n == "content-length" || n == "connection" {
+            continue;
+        }
+        let values: Vec<Value> = ctx
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let key = event_header_name(n, input.http2);
+        if let Some(last) = values.last() {
+            headers.insert(key.clone(), last.clone());
+        }
+        multi_headers.insert(key, Value::Array(values));
+    }
+    let forwarded = [
+        ("X-Forwarded-For", ctx.source_ip.clone()),
+        ("X-Forwarded-Port", input.local_port.to_string()),
+        (
+            "X-Forwarded-Proto",
+            if input.tls { "https" } else { "http" }.to_owned(),
+        ),
+        ("X-Amzn-Trace-Id", ctx.trace_id.clone()),
+    ];
+    for (name, value) in forwarded {
+        let key = event_header_name(&name.to_ascii_lowercase(), input.http2);
+        // A client-sent X-Forwarded-For is extended, as a proxy would.
+        let value = match (name, headers.get(&key).and_then(Value::as_str)) {
+            ("X-Forwarded-For", Some(existing)) => format!("{existing}, {value}"),
+            _ => value,
+        };
+        headers.insert(key.clone(), Value::String(value.clone()));
+        multi_headers.insert(key, json!([value]));
+    }
+
+    let (query, multi_query) = if ctx.query.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        let mut single = Map::new();
+        let mut multi: Map<String, Value> = Map::new();
+        for (k, v) in &ctx.query {
+            single.insert(k.clone(), Value::String(v.clone()));
+            match multi.get_mut(k) {
+                Some(Value::Array(list)) => list.push(Value::String(v.clone())),
+                _ => {
+                    multi.insert(k.clone(), json!([v]));
+                }
+            }
+        }
+        (Value::Object(single), Value::Object(multi))
+    };
+    let path_parameters = if ctx.path_params.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(
+            ctx.path_params
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    let stage_variables = if stage.variables.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(
+            stage
+                .variables
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let (body, is_base64) = if input.body.is_empty() {
+        (Value::Null, false)
+    } else if is_binary(&stage.binary_media_types, content_type) {
+        (
+            Value::String(base64::engine::general_purpose::STANDARD.encode(input.body)),
+            true,
+        )
+    } else {
+        (
+            Value::String(String::from_utf8_lossy(input.body).into_owned()),
+            false,
+        )
+    };
+    json!({
+        "resource": ctx.resource_path,
+        "path": input.path,
+        "httpMethod": ctx.http_method,
+        "headers": if headers.is_empty() { Value::Null } else { Value::Object(headers) },
+        "multiValueHeaders": if multi_headers.is_empty() { Value::Null } else { Value::Object(multi_headers) },
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters,
+        "stageVariables": stage_variables,
+        "requestContext": {
+            "resourceId": ctx.resource_id,
+            "resourcePath": ctx.resource_path,
+            "httpMethod": ctx.http_method,
+            "extendedRequestId": ctx.extended_request_id,
+            "requestTime": ctx.request_time(),
+            "path": ctx.path,
+            "accountId": ACCOUNT_ID,
+            "protocol": "HTTP/1.1",
+            "stage": ctx.stage,
+            "domainPrefix": ctx.domain_name.split('.').next().unwrap_or(""),
+            "requestTimeEpoch": ctx.request_time_epoch_ms,
+            "requestId": ctx.request_id,
+            "identity": {
+                "cognitoIdentityPoolId": null,
+                "accountId": null,
+                "cognitoIdentityId": null,
+                "caller": null,
+                "sourceIp": ctx.source_ip,
+                "principalOrgId": null,
+                "accessKey": null,
+                "cognitoAuthenticationType": null,
+                "cognitoAuthenticationProvider": null,
+                "userArn": null,
+                "userAgent": ctx.user_agent,
+                "user": null
+            },
+            "domainName": ctx.domain_name,
+            "deploymentId": ctx.deployment_id,
+            "apiId": ctx.api_id
+        },
+        "body": body,
+        "isBase64Encoded": is_base64
+    })
+}
+
+/// A function's answer to a proxy event, validated.
+#[derive(Debug, PartialEq)]
+pub struct ProxyResponse {
+    pub status: StatusCode,
+    pub headers: Vec<(String, String)>,
+    pub multi_value_headers: Vec<(String, Vec<String>)>,
+    pub body: String,
+    pub is_base64_encoded: bool,
+}
+
+fn scalar_to_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Validates a proxy response document as AWS does. `None` = "Malformed Lambda proxy response".
+pub fn parse_proxy_response(payload: &[u8]) -> Option<ProxyResponse> {
+    let Value::Object(map) = serde_json::from_slice::<Value>(payload).ok()? else {
+        return None;
+    };
+    const KEYS: [&str; 5] = [
+        "statusCode",
+        "headers",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    ];
+    if map.keys().any(|k| !KEYS.contains(&k.as_str())) {
+        return None;
+    }
+    let status = match map.get("statusCode") {
+        None | Some(Value::Null) => 200,
+        Some(Value::Number(n)) => u16::try_from(n.as_u64()?).ok()?,
+        Some(Value::String(s)) => s.trim().parse::<u16>().ok()?,
+        Some(_) => return None,
+    };
+    let status = StatusCode::from_u16(status).ok()?;
+    let mut headers = Vec::new();
+    match map.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(h)) => {
+            for (k, v) in h {
+                match v {
+                    Value::Null => {}
+                    v => headers.push((k.clone(), scalar_to_string(v)?)),
+                }
+            }
+        }
+        Some(_) => return None,
+    }
+    let mut multi_value_headers = Vec::new();
+    match map.get("multiValueHeaders") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(h)) => {
+            for (k, v) in h {
+                match v {
+                    Value::Null => {}
+                    Value::Array(values) => multi_value_headers.push((
+                        k.clone(),
+                        values
+                            .iter()
+                            .map(scalar_to_string)
+                            .collect::<Option<Vec<_>>>()?,
+                    )),
+                    _ => return None,
+                }
+            }
+        }
+        Some(_) => return None,
+    }
+    let body = match map.get("body") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return None,
+    };
+    let is_base64_encoded = match map.get("isBase64Encoded") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return None,
+    };
+    Some(ProxyResponse {
+        status,
+        headers,
+        multi_value_headers,
+        body,
+        is_base64_encoded,
+    })
+}
+
+fn invoke_failure(function: &str, error: &str, ctx: &RequestContext) -> GatewayError {
+    tracing::warn!(request_id = %ctx.request_id, function, error = %error, "Lambda invocation failed");
+    GatewayError::internal()
+}
+
+fn integration_failure() -> GatewayError {
+    GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502)
+}
+
+/// Turns a validated proxy response into the client's response.
+pub fn proxy_response(
+    result: &FunctionOutput,
+    stage: &CompiledStage,
+    ctx: &RequestContext,
+) -> Result<Response<Body>, GatewayError> {
+    if result.function_error {
+        tracing::warn!(request_id = %ctx.request_id, "Lambda execution failed with status 200 due to customer function error");
+        return Err(integration_failure());
+    }
+    let Some(parsed) = parse_proxy_response(&result.payload) else {
+        tracing::warn!(request_id = %ctx.request_id, "Execution failed due to configuration error: Malformed Lambda proxy response");
+        return Err(integration_failure());
+    };
+    let mut response = Response::new(body::empty());
+    *response.status_mut() = parsed.status;
+    let headers = response.headers_mut();
+    // `headers` first, then `multiValueHeaders`: a name in both keeps the multi-value spelling's
+    // values, and identical name/value pairs are sent once.
+    let multi_names: Vec<String> = parsed
+        .multi_value_headers
+        .iter()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .collect();
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for (k, v) in &parsed.headers {
+        let shadowed = multi_names.contains(&k.to_ascii_lowercase())
+            && parsed
+                .multi_value_headers
+                .iter()
+                .any(|(mk, mv)| mk.eq_ignore_ascii_case(k) && mv.iter().any(|x| x == v));
+        if !shadowed {
+            pairs.push((k, v));
+        }
+    }
+    for (k, values) in &parsed.multi_value_headers {
+        for v in values {
+            pairs.push((k, v));
+        }
+    }
+    for (k, v) in pairs {
+        match (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => {
+                tracing::debug!(request_id = %ctx.request_id, header = k, "invalid header from the function dropped");
+            }
+        }
+    }
+    headers.entry(CONTENT_TYPE).or_insert(APPLICATION_JSON);
+    if let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
+        headers.insert(X_AMZN_TRACE_ID, v);
+    }
+    let body =
+        if parsed.is_base64_encoded && binary_response_allowed(stage, ctx, response.headers()) {
+            match base64::engine::general_purpose::STANDARD.decode(parsed.body.as_bytes()) {
+                Ok(bytes) => Bytes::from(bytes),
+                Err(_) => return Err(GatewayError::internal()),
+            }
+        } else {
+            Bytes::from(parsed.body)
+        };
+    *response.body_mut() = body::full(body);
+    Ok(response)
+}
+
+/// A base64 proxy body is decoded when the request's first `Accept` type, or the response's
+/// `Content-Type`, is a binary media type of the API.
+fn binary_response_allowed(
+    stage: &CompiledStage,
+    ctx: &RequestContext,
+    response_headers: &::http::HeaderMap,
+) -> bool {
+    let first_accept = ctx
+        .headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split(',').next());
+    let content_type = response_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    is_binary(&stage.binary_media_types, first_accept)
+        || is_binary(&stage.binary_media_types, content_type)
+}
+
+/// Invokes the function of a Lambda integration with `payload`, bounded by the integration timeout.
+pub async fn call(
+    functions: &dyn Functions,
+    integration: &LambdaIntegration,
+    payload: Bytes,
+    ctx: &RequestContext,
+) -> Result<FunctionOutput, GatewayError> {
+    let function = function_ref(integration, ctx);
+    match tokio::time::timeout(
+        integration.timeout,
+        functions.invoke(&function, payload, &ctx.trace_id),
+    )
+    .await
+    {
+        Err(_) => Err(GatewayError::new(GatewayResponseType::IntegrationTimeout)),
+        Ok(Err(e)) => Err(invoke_failure(&function, &e, ctx)),
+        Ok(Ok(result)) => Ok(result),
+    }
+}
+
+/// Non-proxy: select the integration response by the function's `errorMessage` (empty on success).
+pub fn non_proxy_response(
+    result: FunctionOutput,
+    integration: &LambdaIntegration,
+    ctx: &RequestContext,
+) -> Result<Response<Body>, GatewayError> {
+    let selection = if result.function_error {
+        serde_json::from_slice::<Value>(&result.payload)
+            .ok()
+            .and_then(|v| {
+                v.get("errorMessage")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let selected = integration
+        .responses
+        .select(&selection)
+        .ok_or_else(GatewayError::internal)?;
+    if !selected.method_response_declared {
+        return Err(GatewayError::internal());
+    }
+    let mut response = Response::new(body::full(result.payload));
+    *response.status_mut() = selected.status;
+    let headers = response.headers_mut();
+    for (name, source) in &selected.response_parameters {
+        if let Some(v) = resolve_response_source(source, ctx, None)
+            .as_deref()
+            .and_then(header_value)
+        {
+            headers.insert(name.clone(), v);
+        }
+    }
+    headers.entry(CONTENT_TYPE).or_insert(APPLICATION_JSON);
+    if let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
+        headers.insert(X_AMZN_TRACE_ID, v);
+    }
+    Ok(response)
+}
+
+/// The function ARN part of `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations`.
+pub fn lambda_function_in_uri(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("arn:aws:apigateway:")?;
+    let (_, rest) = rest.split_once(":lambda:path/")?;
+    let rest = rest.strip_prefix("2015-03-31/functions/")?;
+    let function = rest.strip_suffix("/invocations")?;
+    (!function.is_empty()).then_some(function)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_name_functions() {
+        assert_eq!(
+            lambda_function_in_uri(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:pets/invocations"
+            ),
+            Some("arn:aws:lambda:us-east-1:123456789012:function:pets")
+        );
+        assert_eq!(
+            lambda_function_in_uri(
+                "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:1:function:${stageVariables.fn}/invocations"
+            ),
+            Some("arn:aws:lambda:eu-west-1:1:function:${stageVariables.fn}")
+        );
+        assert_eq!(
+            lambda_function_in_uri("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem"),
+            None
+        );
+    }
+
+    #[test]
+    fn proxy_responses_are_validated_like_aws() {
+        let ok = |s: &str| parse_proxy_response(s.as_bytes());
+        assert_eq!(ok(r#"{"statusCode":200}"#).unwrap().status, 200);
+        assert_eq!(ok(r#"{}"#).unwrap().status, 200);
+        assert_eq!(ok(r#"{"statusCode":"201"}"#).unwrap().status, 201);
+        assert!(ok(r#"{"statusCode":"abc"}"#).is_none());
+        assert!(ok(r#"{"statusCode":200,"extra":1}"#).is_none());
+        assert!(ok(r#"[]"#).is_none());
+        assert!(ok("null").is_none());
+        assert!(ok("not json").is_none());
+        assert!(ok(r#"{"multiValueHeaders":{"a":"b"}}"#).is_none());
+        let r = ok(r#"{"headers":{"a":true,"b":1,"c":"x"},"body":"hi"}"#).unwrap();
+        assert_eq!(
+            r.headers,
+            vec![
+                ("a".into(), "true".into()),
+                ("b".into(), "1".into()),
+                ("c".into(), "x".into())
+            ]
+        );
+        assert_eq!(r.body, "hi");
+        assert!(ok(r#"{"headers":null}"#).is_some());
+        assert!(ok(r#"{"body":{"a":1}}"#).is_none());
+    }
+
+    #[test]
+    fn binary_media_types_match_wildcards() {
+        let types = vec!["image/*".to_owned(), "application/octet-stream".to_owned()];
+        assert!(is_binary(&types, Some("image/png")));
+        assert!(is_binary(&types, Some("application/octet-stream; x=1")));
+        assert!(!is_binary(&types, Some("application/json")));
+        assert!(!is_binary(&types, None));
+        assert!(is_binary(&["*/*".to_owned()], Some("text/plain")));
+    }
+
+    #[test]
+    fn header_names_are_title_cased_for_http1() {
+        assert_eq!(event_header_name("content-type", false), "Content-Type");
+        assert_eq!(
+            event_header_name("x-amzn-trace-id", false),
+            "X-Amzn-Trace-Id"
+        );
+        assert_eq!(event_header_name("content-type", true), "content-type");
+    }
+}

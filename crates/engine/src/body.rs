@@ -30,3 +30,29 @@ where
 {
     body.map_err(Into::into).boxed_unsync()
 }
+
+/// Why [`collect_limited`] stopped.
+#[derive(Debug)]
+pub enum CollectError {
+    TooLarge,
+    Body(BoxError),
+}
+
+/// Reads a whole body, refusing more than `limit` bytes.
+///
+/// Written out rather than with `http_body_util::Limited`: with a boxed-error body inside a
+/// future that must be `Send`, `Limited`'s error conversion trips a rustc higher-ranked lifetime
+/// limitation.
+pub async fn collect_limited(mut body: Body, limit: usize) -> Result<Bytes, CollectError> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(CollectError::Body)?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                return Err(CollectError::TooLarge);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
+}

@@ -57,6 +57,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut reloader = Reloader::new(store.clone(), gateway.clone());
     reloader.reload().await.context("loading deployments")?;
 
+    let signals = ShutdownSignals::install()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let grace = Duration::from_secs(args.shutdown_grace);
     let mut tasks = Vec::new();
@@ -116,7 +117,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "tollgate is serving"
     );
 
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down: no new connections, draining in-flight requests");
     let _ = shutdown_tx.send(true);
     for t in tasks {
@@ -197,24 +198,26 @@ async fn print_urls(
     Ok(())
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
+/// SIGTERM and SIGINT, listened for from creation on (so that a signal sent as soon as the
+/// readiness lines are printed is not lost to the default action).
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(ShutdownSignals {
+            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
     }
 }

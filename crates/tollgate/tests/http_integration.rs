@@ -346,3 +346,46 @@ async fn stage_variables_in_uris_and_cross_process_deploys() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_pooled_connections_are_not_used() {
+    let flaky = backend::closes_idle_connections(30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "stale", "version": "1"},
+        "paths": {"/s": {"get": proxy(&format!("http://{flaky}/"))}}
+    });
+    let file = write_definition(dir.path(), "stale.json", &doc);
+    let server = Tollgate::start(&dir.path().join("data"), &["--api", file.to_str().unwrap()]);
+    let id = server.api_id("stale");
+    let http = Http::default();
+    for i in 1..=5 {
+        let r = http.get(&server.url(&id, "dev", "/s")).await;
+        assert_eq!(r.status, 200, "request {i}: {}", r.text());
+        assert!(r.text().starts_with("conn "), "{}", r.text());
+        // Let the backend close the connection the gateway pooled.
+        tokio::time::sleep(Duration::from_millis(80)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alive_connections_are_reused() {
+    let f = start().await;
+    let mut connections = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let r = f.http.get(&f.url("/anything")).await;
+        assert_eq!(r.status, 200);
+        let echo = r.json();
+        assert!(
+            echo["headers"].get("connection").is_none(),
+            "no Connection header forwarded"
+        );
+        connections.insert(echo["connection"].as_u64().unwrap());
+    }
+    assert_eq!(
+        connections.len(),
+        1,
+        "sequential requests share one backend connection: {connections:?}"
+    );
+}

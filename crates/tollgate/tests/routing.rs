@@ -364,7 +364,8 @@ async fn custom_domain_names_with_base_path_mappings() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // Base path (none) without a stage: the first segment names the stage; wildcard domain.
-    let r = f
+    // (The mappings were stored one by one: wait until the last one is live too.)
+    let mut r = f
         .http
         .send(
             Method::GET,
@@ -373,6 +374,18 @@ async fn custom_domain_names_with_base_path_mappings() {
             "",
         )
         .await;
+    while r.status != 200 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = f
+            .http
+            .send(
+                Method::GET,
+                &format!("{base}/prod/pets/7"),
+                &[("host", "x.apps.test:8080")],
+                "",
+            )
+            .await;
+    }
     assert_eq!(r.text(), "pet");
     // A base path that is not mapped on a known domain.
     let r = f

@@ -223,21 +223,16 @@ impl Gateway {
 }
 
 /// Reads a whole request body, bounded by the payload limit (413 beyond it).
-async fn read_body(mut body: Body) -> Result<bytes::Bytes, GatewayError> {
-    use http_body_util::BodyExt;
-    let mut buf = bytes::BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Err(GatewayError::new(GatewayResponseType::BadRequestBody));
-        };
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > MAX_PAYLOAD {
-                return Err(GatewayError::new(GatewayResponseType::RequestTooLarge));
-            }
-            buf.extend_from_slice(&data);
+async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
+    match body::collect_limited(body, MAX_PAYLOAD).await {
+        Ok(bytes) => Ok(bytes),
+        Err(body::CollectError::TooLarge) => {
+            Err(GatewayError::new(GatewayResponseType::RequestTooLarge))
+        }
+        Err(body::CollectError::Body(_)) => {
+            Err(GatewayError::new(GatewayResponseType::BadRequestBody))
         }
     }
-    Ok(buf.freeze())
 }
 
 /// The verb that routes the request: `X-HTTP-Method-Override` when present and valid.

@@ -19,19 +19,24 @@ use tokio::net::TcpListener;
 /// - `/slow/{ms}`: answers after `ms` milliseconds;
 /// - `/status/{code}`: answers `code` with body `status {code}`;
 /// - `/big/{bytes}`: answers a body of that many `x`;
-/// - anything else: 200 with a JSON echo of method, path, query, headers and body, plus
+/// - anything else: 200 with a JSON echo of method, path, query, headers, body and the number of
+///   the backend connection it came on, plus
 ///   `Server`, `X-Backend` and `Set-Cookie` (twice) response headers.
 pub async fn echo() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
+        let mut connections = 0u64;
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            connections += 1;
+            let connection = connections;
             tokio::spawn(async move {
+                let service = service_fn(move |req| handle(req, connection));
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service_fn(handle))
+                    .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
         }
@@ -39,7 +44,10 @@ pub async fn echo() -> SocketAddr {
     addr
 }
 
-async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    connection: u64,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     if let Some(ms) = path.strip_prefix("/slow/") {
         tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
@@ -83,6 +91,7 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
         "headers": headers,
         "body": String::from_utf8_lossy(&body),
         "bodyLength": body.len(),
+        "connection": connection,
     });
     let mut r = Response::new(Full::new(Bytes::from(echo.to_string())));
     let h = r.headers_mut();
@@ -122,4 +131,34 @@ pub async fn resets_mid_body() -> SocketAddr {
 pub fn refused() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()
+}
+
+/// A backend that answers one request per connection (keep-alive advertised), then closes the
+/// connection `close_after_ms` later: pooled connections to it go stale.
+pub async fn closes_idle_connections(close_after_ms: u64) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut served = 0u64;
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            served += 1;
+            let n = served;
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let body = format!("conn {n}");
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_millis(close_after_ms)).await;
+                drop(stream);
+            });
+        }
+    });
+    addr
 }

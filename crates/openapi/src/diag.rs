@@ -28,8 +28,8 @@ pub(crate) enum NotEnforced {
     MinimumCompressionSize,
     /// `x-amazon-apigateway-policy`.
     ResourcePolicy,
-    /// `AWS` and `AWS_PROXY` integrations.
-    AwsIntegrations,
+    /// `AWS` and `AWS_PROXY` integrations with an AWS service other than Lambda.
+    AwsServiceIntegrations,
     /// `connectionType: VPC_LINK`.
     VpcLink,
 }
@@ -54,7 +54,7 @@ impl NotEnforced {
                 "A mapping template using VTL ('$' or '#') {TAIL}: only plain-text templates are rendered until the template engine lands"
             ),
             NotEnforced::BinaryMediaTypes => format!(
-                "x-amazon-apigateway-binary-media-types {TAIL}: payloads are passed through without binary conversion"
+                "x-amazon-apigateway-binary-media-types {TAIL} beyond Lambda proxy integrations: contentHandling conversions are not applied yet"
             ),
             NotEnforced::MinimumCompressionSize => format!(
                 "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"
@@ -62,8 +62,8 @@ impl NotEnforced {
             NotEnforced::ResourcePolicy => format!(
                 "x-amazon-apigateway-policy {TAIL}: requests are not checked against the resource policy"
             ),
-            NotEnforced::AwsIntegrations => format!(
-                "An integration of type AWS or AWS_PROXY {TAIL}: such methods cannot be invoked yet"
+            NotEnforced::AwsServiceIntegrations => format!(
+                "An integration of type AWS or AWS_PROXY with an AWS service other than Lambda {TAIL}: such methods cannot be invoked"
             ),
             NotEnforced::VpcLink => format!(
                 "An integration with connectionType VPC_LINK {TAIL}: such methods cannot be invoked yet"

@@ -133,7 +133,7 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Management API address (/ping)
+    /// Management API address (/ping, the Lambda Invoke API)
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub admin_listen: SocketAddr,
     /// Import (or re-import) this OpenAPI/Swagger file and deploy it at start-up; repeatable
@@ -142,6 +142,17 @@ pub struct ServeArgs {
     /// Stage that --api files are deployed to
     #[arg(long, default_value = "dev")]
     pub stage: String,
+    /// Serve an AWS SAM application: its functions, and its APIs at their StageName (`Prod` for
+    /// the implicit API)
+    #[arg(long, value_name = "TEMPLATE")]
+    pub sam: Option<PathBuf>,
+    /// SAM template parameter NAME=VALUE; repeatable
+    #[arg(
+        long = "parameter-override",
+        value_name = "NAME=VALUE",
+        requires = "sam"
+    )]
+    pub parameter_overrides: Vec<String>,
     /// Log format
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -179,7 +179,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+pub fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for v in vars {
         let Some((k, val)) = v.split_once('=') else {

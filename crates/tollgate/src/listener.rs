@@ -43,9 +43,11 @@ impl Handler for DataPlane {
     }
 }
 
-/// The management listener. For now: `GET /ping`.
+/// The management listener: `GET /ping` and the Lambda Invoke API.
 #[derive(Clone)]
-pub struct Management;
+pub struct Management {
+    pub functions: Arc<tollgate_lambda::FunctionHost>,
+}
 
 impl Handler for Management {
     async fn call(
@@ -53,23 +55,32 @@ impl Handler for Management {
         request: Request<Incoming>,
         _connection: ConnectionInfo,
     ) -> Response<Body> {
-        let (status, body) = match (request.method().as_str(), request.uri().path()) {
-            ("GET" | "HEAD", "/ping") => (http::StatusCode::OK, r#"{"status":"ok"}"#),
-            _ => (
-                http::StatusCode::NOT_FOUND,
-                r#"{"message":"Unknown operation"}"#,
-            ),
-        };
-        let mut r = Response::new(tollgate_engine::body::full(Bytes::from_static(
-            body.as_bytes(),
-        )));
-        *r.status_mut() = status;
-        r.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        r
+        if matches!(request.method().as_str(), "GET" | "HEAD") && request.uri().path() == "/ping" {
+            return json_response(
+                http::StatusCode::OK,
+                Bytes::from_static(br#"{"status":"ok"}"#),
+            );
+        }
+        let path = request.uri().path().to_owned();
+        if let Some(response) = tollgate_lambda::invoke_api(&*self.functions, request).await {
+            return response.map(tollgate_engine::body::full);
+        }
+        tracing::debug!(path, "unknown management operation");
+        json_response(
+            http::StatusCode::NOT_FOUND,
+            Bytes::from_static(br#"{"message":"Unknown operation"}"#),
+        )
     }
+}
+
+fn json_response(status: http::StatusCode, body: Bytes) -> Response<Body> {
+    let mut r = Response::new(tollgate_engine::body::full(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 fn builder() -> auto::Builder<TokioExecutor> {

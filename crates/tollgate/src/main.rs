@@ -2,10 +2,12 @@
 
 mod cli;
 mod commands;
+mod functions;
 mod listener;
 mod logging;
 mod memory;
 mod reload;
+mod sam;
 mod serve;
 mod tls;
 

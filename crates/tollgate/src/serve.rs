@@ -17,8 +17,10 @@ use crate::cli::{BasePath, ServeArgs};
 use crate::commands::{
     import_options, invoke_urls, open_store, print_diagnostics, read_definition,
 };
+use crate::functions::HostFunctions;
 use crate::listener::{self, DataPlane, Management};
 use crate::reload::Reloader;
+use tollgate_lambda::FunctionHost;
 
 /// Tag that ties an API to the file `serve --api` imported it from, so that a restart updates
 /// the same API (same id, same URLs) instead of creating another.
@@ -52,8 +54,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let functions = Arc::new(
+        FunctionHost::new(args.store.data_dir.join("functions"))
+            .context("preparing the function host's directory")?,
+    );
+    if let Some(template) = &args.sam {
+        let overrides = crate::commands::parse_variables(&args.parameter_overrides)
+            .context("--parameter-override")?;
+        if !crate::sam::load_and_deploy(&store, &functions, template, overrides).await? {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+
     let upstream = Upstream::new().context("setting up TLS for upstream connections")?;
-    let gateway = Arc::new(Gateway::new(upstream));
+    let gateway =
+        Arc::new(Gateway::new(upstream).with_functions(Arc::new(HostFunctions(functions.clone()))));
     let mut reloader = Reloader::new(store.clone(), gateway.clone());
     reloader.reload().await.context("loading deployments")?;
 
@@ -98,7 +113,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tasks.push(tokio::spawn(listener::serve(
         admin,
         None,
-        Management,
+        Management {
+            functions: functions.clone(),
+        },
         shutdown_rx.clone(),
         grace,
     )));
@@ -124,6 +141,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = t.await;
     }
     let _ = watcher.await;
+    functions.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -62,11 +62,15 @@ impl<'a> Importer<'a> {
             Some(IntegrationType::Http | IntegrationType::HttpProxy)
         );
         let is_aws = matches!(kind, Some(IntegrationType::Aws | IntegrationType::AwsProxy));
-        if is_aws {
-            self.d.not_enforced(&tp, NotEnforced::AwsIntegrations);
-        }
         // uri
         let uri = self.str_field(m, "uri", p);
+        let lambda_uri = uri.is_some_and(|u| {
+            u.contains(":lambda:path/2015-03-31/functions/") && u.ends_with("/invocations")
+        });
+        if is_aws && !lambda_uri {
+            self.d
+                .not_enforced(&tp, NotEnforced::AwsServiceIntegrations);
+        }
         match uri {
             Some(u) if is_http && !valid_http_uri(u) => self.d.error(
                 &p.key("uri"),

@@ -130,6 +130,18 @@ impl Tollgate {
             .unwrap_or_else(|| panic!("no API {name} in {:?}", self.stdout))
     }
 
+    /// The id of the (first) API printed with a stage named `stage`.
+    pub fn api_id_for_stage(&self, stage: &str) -> String {
+        let suffix = format!(") stage {stage}:");
+        self.stdout
+            .iter()
+            .find_map(|l| {
+                let head = l.strip_suffix(&suffix)?;
+                Some(head.rsplit_once(" (")?.1.to_owned())
+            })
+            .unwrap_or_else(|| panic!("no stage {stage} in {:?}", self.stdout))
+    }
+
     /// `http://127.0.0.1:port/_aws/execute-api/{api}/{stage}{path}`.
     pub fn url(&self, api: &str, stage: &str, path: &str) -> String {
         format!("http://{}/_aws/execute-api/{api}/{stage}{path}", self.data)

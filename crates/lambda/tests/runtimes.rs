@@ -1,0 +1,308 @@
+//! Python and Node.js handlers through Tollgate's shipped bootstraps, and a Python function whose
+//! runtime client is AWS's own `awslambdaric` run as a `provided` bootstrap.
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine;
+use common::*;
+use serde_json::json;
+use tollgate_lambda::{FunctionConfig, FunctionError, Invoke, Runtime};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_handler_gets_the_event_and_a_context() {
+    let host = host();
+    host.register(python_function("py", "python", "app.handler"));
+    let mut invocation = event(&json!({"n": 1, "s": "é"}));
+    invocation.client_context =
+        Some(base64::engine::general_purpose::STANDARD.encode(r#"{"custom":{"k":"v"}}"#));
+    invocation.log_tail = true;
+    let result = host.invoke("py", invocation).await.unwrap();
+    assert_eq!(
+        result.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&result.payload)
+    );
+    let v = json(&result);
+    assert_eq!(v["event"], json!({"n": 1, "s": "é"}));
+    assert_eq!(v["request_id"], result.request_id.as_str());
+    assert_eq!(v["function_name"], "py");
+    assert_eq!(v["function_version"], "$LATEST");
+    assert_eq!(v["memory_limit_in_mb"], "128");
+    assert_eq!(
+        v["invoked_function_arn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:py"
+    );
+    assert_eq!(v["log_group_name"], "/aws/lambda/py");
+    assert!(v["log_stream_name"].as_str().unwrap().contains("[$LATEST]"));
+    let remaining = v["remaining_ms"].as_u64().unwrap();
+    assert!(
+        remaining > 8_000 && remaining <= 10_000,
+        "remaining {remaining}"
+    );
+    assert_eq!(v["client_context_custom"], json!({"k": "v"}));
+    assert_eq!(v["execution_env"], "AWS_Lambda_python3.11");
+    assert!(v["trace_id"].as_str().unwrap().starts_with("Root=1-"));
+    let log = result.log_tail.unwrap();
+    assert!(
+        log.contains(r#"python handler got {"n": 1, "s": "\u00e9"}"#),
+        "{log}"
+    );
+    assert!(
+        log.contains("[INFO]\t")
+            && log.contains(&format!("\t{}\tlogged through logging", result.request_id)),
+        "{log}"
+    );
+
+    let again = json(&invoke(&host, "py", json!({})).await);
+    assert_eq!(again["pid"], v["pid"]);
+    assert_eq!(again["count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_exceptions_are_function_errors_in_aws_shape() {
+    let host = host();
+    host.register(python_function("py-fail", "python", "app.fail"));
+    let result = invoke(&host, "py-fail", json!({})).await;
+    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
+    let v = json(&result);
+    assert_eq!(v["errorType"], "ValueError");
+    assert_eq!(v["errorMessage"], "python says no");
+    assert_eq!(v["requestId"], result.request_id.as_str());
+    let trace = v["stackTrace"].as_array().unwrap();
+    assert!(
+        !trace.is_empty() && trace.iter().any(|l| l.as_str().unwrap().contains("app.py")),
+        "{v}"
+    );
+    assert!(
+        !trace
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("bootstrap.py")),
+        "{v}"
+    );
+
+    host.register(python_function(
+        "py-marshal",
+        "python",
+        "app.unserializable",
+    ));
+    let v = json(&invoke(&host, "py-marshal", json!({})).await);
+    assert_eq!(v["errorType"], "Runtime.MarshalError");
+    assert!(
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unable to marshal response: "),
+        "{v}"
+    );
+
+    host.register(python_function("py-missing", "python", "app.nope"));
+    let v = json(&invoke(&host, "py-missing", json!({})).await);
+    assert_eq!(v["errorType"], "Runtime.HandlerNotFound");
+    assert_eq!(v["errorMessage"], "Handler 'nope' missing on module 'app'");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_import_failure_is_an_init_error() {
+    let host = host();
+    host.register(python_function(
+        "py-bad",
+        "python_import_error",
+        "app.handler",
+    ));
+    let result = invoke(&host, "py-bad", json!({})).await;
+    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
+    let v = json(&result);
+    assert_eq!(v["errorType"], "Runtime.ImportModuleError");
+    assert_eq!(
+        v["errorMessage"],
+        "Unable to import module 'app': No module named 'tollgate_no_such_module'"
+    );
+    assert_eq!(host.stats()[0].init_errors, 1);
+    // Every invocation retries init, as on AWS.
+    let again = invoke(&host, "py-bad", json!({})).await;
+    assert_eq!(json(&again)["errorType"], "Runtime.ImportModuleError");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_timeout_kills_the_interpreter() {
+    let host = host();
+    let mut config = python_function("py-sleep", "python", "app.sleep");
+    config.timeout = Duration::from_secs(1);
+    host.register(config);
+    let pid = json(&invoke(&host, "py-sleep", json!({"ms": 1})).await)["pid"]
+        .as_u64()
+        .unwrap();
+    let result = invoke(&host, "py-sleep", json!({"ms": 10_000})).await;
+    assert_eq!(json(&result)["errorType"], "Sandbox.Timedout");
+    assert!(!process_alive(pid));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_handler_gets_the_event_and_a_context() {
+    let host = host();
+    host.register(node_function("js", "node", "app.handler"));
+    let result = host
+        .invoke("js", tail(event(&json!({"n": 2}))))
+        .await
+        .unwrap();
+    assert_eq!(
+        result.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&result.payload)
+    );
+    let v = json(&result);
+    assert_eq!(v["event"], json!({"n": 2}));
+    assert_eq!(v["awsRequestId"], result.request_id.as_str());
+    assert_eq!(v["functionName"], "js");
+    assert_eq!(v["functionVersion"], "$LATEST");
+    assert_eq!(v["memoryLimitInMB"], "128");
+    assert_eq!(
+        v["invokedFunctionArn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:js"
+    );
+    assert_eq!(v["logGroupName"], "/aws/lambda/js");
+    assert_eq!(v["executionEnv"], "AWS_Lambda_nodejs20.x");
+    let remaining = v["remainingMs"].as_u64().unwrap();
+    assert!(
+        remaining > 8_000 && remaining <= 10_000,
+        "remaining {remaining}"
+    );
+    let log = result.log_tail.unwrap();
+    assert!(
+        log.contains(&format!(
+            "\t{}\tINFO\tnode handler got {{\"n\":2}}",
+            result.request_id
+        )),
+        "{log}"
+    );
+
+    let again = json(&invoke(&host, "js", json!({})).await);
+    assert_eq!(again["pid"], v["pid"]);
+    assert_eq!(again["count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_errors_callbacks_and_modules() {
+    let host = host();
+    host.register(node_function("js-fail", "node", "app.fail"));
+    let result = invoke(&host, "js-fail", json!({})).await;
+    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
+    let v = json(&result);
+    assert_eq!(v["errorType"], "TypeError");
+    assert_eq!(v["errorMessage"], "node says no");
+    let trace = v["trace"].as_array().unwrap();
+    assert_eq!(trace[0], "TypeError: node says no");
+    assert!(
+        trace.iter().any(|l| l.as_str().unwrap().contains("app.js")),
+        "{v}"
+    );
+
+    host.register(node_function("js-cb", "node", "app.callback"));
+    let v = json(&invoke(&host, "js-cb", json!({})).await);
+    assert_eq!(v["style"], "callback");
+    assert!(v["remainingMs"].as_u64().unwrap() > 0);
+
+    host.register(node_function("js-cb-err", "node", "app.callbackError"));
+    let v = json(&invoke(&host, "js-cb-err", json!({})).await);
+    assert_eq!(v["errorType"], "Error");
+    assert_eq!(v["errorMessage"], "callback says no");
+
+    host.register(node_function("js-esm", "node_esm", "index.handler"));
+    let v = json(&invoke(&host, "js-esm", json!({"a": 1})).await);
+    assert_eq!(v["module"], "esm-js", "{v}");
+    assert_eq!(v["event"], json!({"a": 1}));
+
+    host.register(node_function("js-mjs", "node_esm", "other.handler"));
+    let v = json(&invoke(&host, "js-mjs", json!({"b": 2})).await);
+    assert_eq!(v, json!({"module": "mjs", "event": {"b": 2}}));
+
+    host.register(node_function("js-nomodule", "node", "nothere.handler"));
+    let v = json(&invoke(&host, "js-nomodule", json!({})).await);
+    assert_eq!(v["errorType"], "Runtime.ImportModuleError");
+    assert!(
+        v["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Error: Cannot find module 'nothere'"),
+        "{v}"
+    );
+
+    host.register(node_function("js-nohandler", "node", "app.nothere"));
+    let v = json(&invoke(&host, "js-nohandler", json!({})).await);
+    assert_eq!(v["errorType"], "Runtime.HandlerNotFound");
+    assert_eq!(
+        v["errorMessage"],
+        "app.nothere is undefined or not exported"
+    );
+}
+
+fn ric_function(handler: &str) -> FunctionConfig {
+    require_awslambdaric();
+    let mut config = FunctionConfig::new("ric", Runtime::Provided, fixture("python_ric"));
+    config.handler = Some(handler.to_string());
+    config
+        .environment
+        .insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
+    config.timeout = Duration::from_secs(10);
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awslambdaric_runs_unchanged_as_a_provided_bootstrap() {
+    let host = host();
+    host.register(ric_function("app.handler"));
+    let result = host
+        .invoke("ric", tail(event(&json!({"via": "awslambdaric"}))))
+        .await
+        .unwrap();
+    assert_eq!(
+        result.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&result.payload)
+    );
+    let v = json(&result);
+    assert_eq!(v["event"], json!({"via": "awslambdaric"}));
+    assert_eq!(v["request_id"], result.request_id.as_str());
+    assert_eq!(v["function_name"], "ric");
+    assert_eq!(v["memory_limit_in_mb"], "128");
+    assert_eq!(
+        v["invoked_function_arn"],
+        "arn:aws:lambda:us-east-1:000000000000:function:ric"
+    );
+    let remaining = v["remaining_ms"].as_u64().unwrap();
+    assert!(
+        remaining > 8_000 && remaining <= 10_000,
+        "remaining {remaining}"
+    );
+    assert!(
+        result
+            .log_tail
+            .unwrap()
+            .contains("awslambdaric handler invoked")
+    );
+
+    let again = json(&invoke(&host, "ric", json!({})).await);
+    assert_eq!(again["pid"], v["pid"], "warm reuse");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn awslambdaric_errors_come_back_as_aws_formats_them() {
+    let host = host();
+    host.register(ric_function("app.fail"));
+    let result = invoke(&host, "ric", json!({})).await;
+    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
+    let v = json(&result);
+    assert_eq!(v["errorType"], "KeyError");
+    assert_eq!(v["errorMessage"], "'ric says no'");
+    assert_eq!(v["requestId"], result.request_id.as_str());
+    assert!(!v["stackTrace"].as_array().unwrap().is_empty());
+
+    host.register(ric_function("missing_module.handler"));
+    let v = json(&invoke(&host, "ric", json!({})).await);
+    assert_eq!(v["errorType"], "Runtime.ImportModuleError", "{v}");
+}

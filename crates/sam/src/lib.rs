@@ -1,0 +1,157 @@
+//! AWS SAM templates for Tollgate: the functions and the REST APIs of a SAM application, ready
+//! to be created, imported and deployed by `tollgate serve --sam template.yaml`.
+//!
+//! [`load`] reads a template (YAML or JSON, short-form tags such as `!Ref`, `!Sub` and `!GetAtt`
+//! kept by saphyr's parser), resolves the intrinsic functions a local run needs, applies
+//! `Globals`, and returns:
+//! - one [`FunctionConfig`] per `AWS::Serverless::Function` (and plain `AWS::Lambda::Function`
+//!   with local code), named by `FunctionName` or else the logical id, as `sam local` does;
+//! - one [`SamApi`] per REST API: each `AWS::Serverless::Api` and, when functions have `Api`
+//!   events without `RestApiId`, the implicit `ServerlessRestApi` (stage `Prod`). Each carries an
+//!   OpenAPI document that `tollgate_openapi::import` accepts (checked by [`load`] itself), with
+//!   the functions' `Api` events as `aws_proxy` integrations whose URIs name the local functions;
+//! - warnings for everything that was ignored, approximated or left unresolved.
+//!
+//! Nothing is ever silently dropped: an intrinsic that cannot be resolved locally (`!GetAtt
+//! Table.Arn`, `!ImportValue`) becomes a placeholder string and a warning naming the resource and
+//! the property. A template that cannot run (unsupported runtime, container image, missing
+//! handler, invalid YAML, ...) gives a [`SamError`] listing every problem with its property path
+//! and, when known, its line and column.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+pub use tollgate_lambda::{FunctionConfig, Runtime};
+
+mod apis;
+mod eval;
+mod functions;
+mod loader;
+mod yaml;
+
+/// A SAM application, ready to serve.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SamApp {
+    /// `AWS::StackName` as resolved (the template directory's name unless overridden).
+    pub stack_name: String,
+    /// The functions, in template order.
+    pub functions: Vec<FunctionConfig>,
+    /// The REST APIs, explicit ones in template order, then the implicit API.
+    pub apis: Vec<SamApi>,
+    /// Everything ignored, approximated or unresolved, as `"{path}: {message}"` (with
+    /// `(line L, column C)` when known), in template order.
+    pub warnings: Vec<String>,
+}
+
+/// One REST API of the application.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SamApi {
+    /// `ServerlessRestApi` for the implicit API.
+    pub logical_id: String,
+    /// A stable API id (ten `[a-z0-9]`, derived from the stack name and the logical id): what
+    /// `!Ref` of this API resolves to in the template. Use it as the REST API id to keep `!Ref`
+    /// values and invoke URLs true (and stable across restarts).
+    pub id: String,
+    /// `Name`, else the definition's `info.title`, else the logical id (the stack name for the
+    /// implicit API). Also written to the document's `info.title`.
+    pub name: String,
+    /// `StageName`; `Prod` for the implicit API.
+    pub stage_name: String,
+    /// `Variables`: the stage's variables.
+    pub variables: BTreeMap<String, String>,
+    /// `EndpointConfiguration` type (`EDGE`, `REGIONAL`, `PRIVATE`) when given.
+    pub endpoint_type: Option<String>,
+    /// The API as an OpenAPI 3.0.1 document (or Swagger 2.0 when the template's
+    /// `DefinitionBody` is Swagger), with `x-amazon-apigateway-*` extensions.
+    pub openapi: serde_json::Value,
+}
+
+/// What the template cannot know by itself.
+#[derive(Debug, Clone)]
+pub struct SamOptions {
+    /// `AWS::Region`.
+    pub region: String,
+    /// `AWS::AccountId`.
+    pub account_id: String,
+    /// `AWS::StackName`; `None` = the template directory's name, else `tollgate`.
+    pub stack_name: Option<String>,
+    /// Template parameter values (`--parameter-overrides`), over the parameters' `Default`s.
+    pub parameter_overrides: BTreeMap<String, String>,
+    /// A function's maximum concurrency when it sets no `ReservedConcurrentExecutions`.
+    pub default_max_concurrency: usize,
+}
+
+impl Default for SamOptions {
+    fn default() -> Self {
+        SamOptions {
+            region: "us-east-1".to_owned(),
+            account_id: "000000000000".to_owned(),
+            stack_name: None,
+            parameter_overrides: BTreeMap::new(),
+            default_max_concurrency: 10,
+        }
+    }
+}
+
+/// One problem with the template, located by a property path such as
+/// `Resources.GetPet.Properties.Runtime` and, when known, a line and column (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub path: String,
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.path, self.message)?;
+        }
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, " (line {line}, column {column})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A template Tollgate cannot run: every error found, plus the warnings so far.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("Invalid SAM template: {}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct SamError {
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<String>,
+}
+
+/// Reads a SAM template. `template_dir` is the directory relative paths (`CodeUri`,
+/// `DefinitionUri`, `AWS::Include` locations) start from. Never panics, whatever the bytes.
+pub fn load(
+    template: &[u8],
+    template_dir: &Path,
+    options: &SamOptions,
+) -> Result<SamApp, SamError> {
+    loader::load(template, template_dir, options)
+}
+
+/// Reads the template file at `path` (its directory is the template directory).
+pub fn load_file(path: &Path, options: &SamOptions) -> Result<SamApp, SamError> {
+    let bytes = std::fs::read(path).map_err(|e| SamError {
+        errors: vec![Diagnostic {
+            path: String::new(),
+            message: format!("Cannot read the template {}: {e}", path.display()),
+            line: None,
+            column: None,
+        }],
+        warnings: Vec::new(),
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    load(&bytes, dir, options)
+}

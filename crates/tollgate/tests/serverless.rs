@@ -1,0 +1,218 @@
+//! Serverless apps end to end: `serve --sam` with real functions — a Rust function built with
+//! AWS's `lambda_http` (which parses our events with AWS's own types) and a Python handler
+//! through the shipped bootstrap — behind Lambda proxy integrations, and the Invoke API.
+
+mod common;
+
+use common::{Http, Tollgate};
+use http::Method;
+use serde_json::{Value, json};
+
+const PYTHON_APP: &str = r#"
+import json, os
+
+def handler(event, context):
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json", "x-fn": context.function_name},
+        "multiValueHeaders": {"x-multi": ["1", "2"]},
+        "body": json.dumps({
+            "id": (event.get("pathParameters") or {}).get("id"),
+            "resource": event["resource"],
+            "path": event["path"],
+            "stage": event["requestContext"]["stage"],
+            "greeting": os.environ.get("GREETING"),
+            "query": event["multiValueQueryStringParameters"],
+            "remaining_ok": 0 < context.get_remaining_time_in_millis() <= 5000,
+        }),
+    }
+
+def fail(event, context):
+    raise RuntimeError("no pets today")
+
+def direct(event, context):
+    return {"echo": event}
+"#;
+
+fn template(http_code: &std::path::Path) -> String {
+    format!(
+        r#"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 5
+    MemorySize: 256
+Resources:
+  HttpFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: provided.al2023
+      Handler: bootstrap
+      CodeUri: {code}
+      Events:
+        Proxy:
+          Type: Api
+          Properties: {{Path: "/http/{{proxy+}}", Method: any}}
+  PyFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      CodeUri: ./py
+      Environment:
+        Variables:
+          GREETING: !Sub "hello from ${{AWS::Region}}"
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: "/py/{{id}}", Method: get}}
+  FailFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.fail
+      CodeUri: ./py
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: /fail, Method: get}}
+  DirectFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: direct
+      Runtime: python3.11
+      Handler: app.direct
+      CodeUri: ./py
+"#,
+        code = http_code.display()
+    )
+}
+
+struct App {
+    _dir: tempfile::TempDir,
+    server: Tollgate,
+    id: String,
+    http: Http,
+}
+
+fn start() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let app_dir = dir.path().join("petshop");
+    std::fs::create_dir_all(app_dir.join("py")).unwrap();
+    std::fs::write(app_dir.join("py/app.py"), PYTHON_APP).unwrap();
+    let code = tollgate_testfns::bootstrap_dir("http");
+    let template_path = app_dir.join("template.yaml");
+    std::fs::write(&template_path, template(&code)).unwrap();
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--sam", template_path.to_str().unwrap()],
+    );
+    let id = server.api_id_for_stage("Prod");
+    App {
+        _dir: dir,
+        server,
+        id,
+        http: Http::default(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_http_parses_our_events_and_its_answers_come_back() {
+    let app = start();
+    let url = app
+        .server
+        .url(&app.id, "Prod", "/http/a/b%20c?x=1&x=2&y=%2B");
+    let r = app
+        .http
+        .send(
+            Method::POST,
+            &url,
+            &[("content-type", "text/plain"), ("x-custom", "v1")],
+            "hello",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-echo-method"), Some("POST"));
+    assert_eq!(
+        r.headers.get_all("x-echo-multi").iter().collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(r.header("x-amzn-trace-id").is_some());
+    let echo: Value = r.json();
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["path_parameters"]["proxy"], json!(["a/b%20c"]));
+    assert_eq!(echo["query"]["x"], json!(["1", "2"]));
+    assert_eq!(echo["query"]["y"], json!(["+"]));
+    assert_eq!(echo["stage"], "Prod");
+    assert_eq!(echo["resource_path"], "/http/{proxy+}");
+    assert_eq!(echo["http_method"], "POST");
+    assert_eq!(echo["source_ip"], "127.0.0.1");
+    assert_eq!(echo["headers"]["x-custom"], json!(["v1"]));
+    assert_eq!(echo["body"], "hello");
+    assert_eq!(echo["body_is_binary"], false);
+    let request_id = echo["request_id"].as_str().unwrap();
+    assert_eq!(r.header("x-amzn-RequestId"), Some(request_id));
+
+    // The function's status code reaches the client.
+    let r = app
+        .http
+        .get(&app.server.url(&app.id, "Prod", "/http/x?status=418"))
+        .await;
+    assert_eq!(r.status, 418);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_handlers_get_aws_events_and_errors_are_502() {
+    let app = start();
+    let r = app
+        .http
+        .get(&app.server.url(&app.id, "Prod", "/py/7?tag=a&tag=b"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-fn"), Some("PyFn"));
+    assert_eq!(
+        r.headers.get_all("x-multi").iter().collect::<Vec<_>>(),
+        ["1", "2"]
+    );
+    assert_eq!(
+        r.json(),
+        json!({"id": "7", "resource": "/py/{id}", "path": "/py/7", "stage": "Prod",
+               "greeting": "hello from us-east-1", "query": {"tag": ["a", "b"]}, "remaining_ok": true})
+    );
+    let r = app
+        .http
+        .get(&app.server.url(&app.id, "Prod", "/fail"))
+        .await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_invoke_api_is_on_the_management_listener() {
+    let app = start();
+    let url = format!(
+        "http://{}/2015-03-31/functions/direct/invocations",
+        app.server.admin
+    );
+    let r = app.http.send(Method::POST, &url, &[], r#"{"n":1}"#).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"echo": {"n": 1}}));
+    let url = format!(
+        "http://{}/2015-03-31/functions/FailFn/invocations",
+        app.server.admin
+    );
+    let r = app.http.send(Method::POST, &url, &[], "{}").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(r.json()["errorMessage"], "no pets today");
+    let url = format!(
+        "http://{}/2015-03-31/functions/nope/invocations",
+        app.server.admin
+    );
+    let r = app.http.send(Method::POST, &url, &[], "{}").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("ResourceNotFoundException")
+    );
+}

@@ -127,7 +127,18 @@ proc_ticks() {
     echo $((fields[11] + fields[12]))    # fields 14 and 15
 }
 
-ticks_of() { local t=0 p; for p in "$@"; do t=$((t + $(proc_ticks "$p"))); done; echo "$t"; }
+# ticks_of PID...: their CPU ticks; `tree:PID` counts PID and its children (function workers).
+ticks_of() {
+    local t=0 p k
+    for p in "$@"; do
+        if [[ $p == tree:* ]]; then
+            p=${p#tree:}
+            for k in $(children_of "$p"); do t=$((t + $(proc_ticks "$k" 2>/dev/null || echo 0))); done
+        fi
+        t=$((t + $(proc_ticks "$p")))
+    done
+    echo "$t"
+}
 
 # A /proc/PID/status field in kB (VmHWM, VmRSS).
 proc_kb() { awk -v k="$2:" '$1 == k { print $2; found = 1 } END { if (!found) exit 1 }' "/proc/$1/status"; }
@@ -201,6 +212,8 @@ ensure_tollgate() {
     if [[ -n ${TOLLGATE_BIN:-} ]]; then
         [[ -x $TOLLGATE_BIN ]] || die "TOLLGATE_BIN=$TOLLGATE_BIN is not executable"
         TOLLGATE_BIN=$(cd "$(dirname "$TOLLGATE_BIN")" && pwd)/$(basename "$TOLLGATE_BIN")
+        RUST_FN_DIR=${RUST_FN_DIR:-$(dirname "$TOLLGATE_BIN")}
+        [[ -x $RUST_FN_DIR/bootstrap ]] || die "no function bootstrap in $RUST_FN_DIR (build serverless-example-fn or set RUST_FN_DIR)"
         return 0
     fi
     command -v cargo >/dev/null || die "cargo not found; set TOLLGATE_BIN or install Rust"
@@ -215,6 +228,10 @@ ensure_tollgate() {
     fi
     TOLLGATE_BIN=$target_dir/release/tollgate
     [[ -x $TOLLGATE_BIN ]] || die "built, but no binary at $TOLLGATE_BIN"
+    log "cargo build --release -p serverless-example-fn (the Lambda scenario's function)"
+    (cd "$REPO_DIR" && cargo build --release -p serverless-example-fn) || die "cargo build failed"
+    RUST_FN_DIR=$target_dir/release
+    [[ -x $RUST_FN_DIR/bootstrap ]] || die "built, but no function bootstrap in $RUST_FN_DIR"
 }
 
 # ---- step 2: work dir and the backend ---------------------------------------------------------
@@ -467,9 +484,11 @@ setup_nginx() {
         "${NGINX_WORKERS%% *}" "$NGINX_MASTER" $NGINX_WORKERS
 }
 
-# start_tollgate NAME API_FILE: fresh data dir, pinned to PROXY_CPU, one worker. Sets TG_PID, TG_PORT.
+# start_tollgate NAME API_FILE [ARGS...]: fresh data dir, pinned to PROXY_CPU (function workers
+# inherit the pinning), one worker thread. Sets TG_PID, TG_PORT.
 start_tollgate() {
     local name=$1 api=$2 dir=$WORK/$1
+    shift 2
     mkdir -p "$dir"
     rm -rf "$dir/data"
     alloc_port TG_PORT
@@ -477,20 +496,66 @@ start_tollgate() {
     TG_START_US=${EPOCHREALTIME/./}
     RUST_LOG=${RUST_LOG:-warn} taskset -c "$PROXY_CPU" "$TOLLGATE_BIN" serve --data-dir "$dir/data" \
         --listen "127.0.0.1:$TG_PORT" --admin-listen "127.0.0.1:$TG_ADMIN_PORT" \
-        --api "$api" --stage "$STAGE" --workers 1 >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        --api "$api" --stage "$STAGE" --workers 1 "$@" >"$dir/stdout.log" 2>"$dir/stderr.log" &
     TG_PID=$!
     STARTED_PIDS+=("$TG_PID")
 }
 
 setup_tollgate() {
     render "$TEMPLATES/bench-api.yaml" "$WORK/bench-api.yaml" "BACKEND_URL=http://127.0.0.1:$BACKEND_PORT"
-    start_tollgate tollgate "$WORK/bench-api.yaml"
+    mkdir -p "$WORK/sam/python"
+    render "$TEMPLATES/bench-sam.yaml" "$WORK/sam/template.yaml" "RUST_FN_DIR=$RUST_FN_DIR"
+    cp "$TEMPLATES/bench_fn.py" "$WORK/sam/python/app.py"
+    start_tollgate tollgate "$WORK/bench-api.yaml" --sam "$WORK/sam/template.yaml"
     wait_for_200 "http://127.0.0.1:$TG_ADMIN_PORT/ping" "$TG_PID" tollgate "$WORK/tollgate/stderr.log" 120
     log "tollgate: 127.0.0.1:$TG_PORT (admin $TG_ADMIN_PORT), pid $TG_PID, core $PROXY_CPU; it printed:"
     sed 's/^/    /' "$WORK/tollgate/stdout.log" >&2
     local base=http://127.0.0.1:$TG_PORT/_aws/execute-api/$API_NAME/$STAGE
     add_scenario tollgate_proxy "Tollgate HTTP_PROXY" "$base/proxy" "$BACKEND_BODY" "$TG_PID" "$TG_PID"
     add_scenario tollgate_mock "Tollgate MOCK" "$base/mock" '{"ok":true,"backend":"mock"}' "$TG_PID" "$TG_PID"
+    # The implicit API of the SAM app in $WORK/sam is named after its directory.
+    LAMBDA_URL=http://127.0.0.1:$TG_PORT/_aws/execute-api/sam/Prod/hello/bench
+    add_scenario tollgate_lambda "Tollgate Lambda proxy (warm Rust fn)" "$LAMBDA_URL" \
+        '{"message":"Hello, bench!","from":"rust"}' "$TG_PID" "tree:$TG_PID"
+}
+
+# Added latency of the Lambda proxy path over MOCK, unloaded: one connection, medians of runs.
+LATENCY_MOCK_P50=() LATENCY_LAMBDA_P50=()
+measure_lambda_latency() {
+    local run out rps p50 rest target
+    local mock_url=http://127.0.0.1:$TG_PORT/_aws/execute-api/$API_NAME/$STAGE/mock
+    for ((run = 1; run <= RUNS; run++)); do
+        for target in mock lambda; do
+            out=$WORK/wrk-latency-$target-$run.txt
+            local url=$mock_url
+            [[ $target == lambda ]] && url=$LAMBDA_URL
+            taskset -c "$LOAD_CPU" wrk -t1 -c1 -d5s --latency "$url" >"$out" 2>&1 || die "wrk failed (see $out)"
+            read -r rps p50 rest < <(parse_wrk "$out") || die "cannot parse $out"
+            if [[ $target == mock ]]; then LATENCY_MOCK_P50+=("$p50"); else LATENCY_LAMBDA_P50+=("$p50"); fi
+        done
+        log "latency run $run/$RUNS (1 connection): MOCK p50 ${LATENCY_MOCK_P50[-1]}us, Lambda p50 ${LATENCY_LAMBDA_P50[-1]}us"
+    done
+}
+
+# First request to a cold Python function, against the time Python takes to import the handler
+# module by itself.
+COLD_PY_MS=() PY_IMPORT_MS=()
+measure_python_cold() {
+    local run t0 t1 code=$WORK/sam/python py=${PYTHON:-python3}
+    for ((run = 1; run <= RUNS; run++)); do
+        start_tollgate "cold-$run" "$WORK/bench-api.yaml" --sam "$WORK/sam/template.yaml"
+        wait_for_200 "http://127.0.0.1:$TG_ADMIN_PORT/ping" "$TG_PID" "cold-$run" "$WORK/cold-$run/stderr.log" 120
+        t0=${EPOCHREALTIME/./}
+        curl -sf -o /dev/null "http://127.0.0.1:$TG_PORT/_aws/execute-api/sam/Prod/py" || die "cold Python request failed"
+        t1=${EPOCHREALTIME/./}
+        COLD_PY_MS+=("$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1000 }')")
+        stop_pid "$TG_PID"; forget_pid "$TG_PID"
+        t0=${EPOCHREALTIME/./}
+        taskset -c "$PROXY_CPU" "$py" -c "import sys; sys.path.insert(0, '$code'); import app" || die "python import failed"
+        t1=${EPOCHREALTIME/./}
+        PY_IMPORT_MS+=("$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1000 }')")
+        log "cold Python run $run/$RUNS: first request ${COLD_PY_MS[-1]} ms; python3 importing the handler alone ${PY_IMPORT_MS[-1]} ms"
+    done
 }
 
 # Stop the proxies and the backend (before the start-up test, which wants quiet cores).
@@ -689,7 +754,7 @@ write_ratios() {
     echo
     echo "| Scenario | Throughput vs nginx | Throughput vs direct | CPU/request vs nginx | p99 vs nginx | p99 vs direct |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for s in direct nginx tollgate_proxy tollgate_mock; do
+    for s in direct nginx tollgate_proxy tollgate_mock tollgate_lambda; do
         has_scenario "$s" || continue
         local cpu_vs=n/a
         [[ $s == direct ]] || cpu_vs=$(ratio "$(med "$s" cpu_us_per_req)" "$n_cpu")
@@ -739,6 +804,26 @@ write_targets() {
     echo "| MOCK throughput ≥ 1.5× nginx proxy_pass | $(times_x "$mock") | $(verdict "$mock" '>=' 1.5) |"
     echo "| Start-up < 300 ms with $STARTUP_RESOURCES resources | $(fmt "$st" '%.1f') ms | $(verdict "$st" '<' 300) |"
     echo "| Idle RSS < 40 MB (after that start-up) | $rss MiB | $(verdict "$rss" '<' 40) |"
+    local lam=n/a added=n/a cold=n/a
+    if has_scenario tollgate_lambda && has_scenario tollgate_mock; then
+        lam=$(ratio "$(med tollgate_lambda rps)" "$(med tollgate_mock rps)")
+    fi
+    if ((${#LATENCY_MOCK_P50[@]})); then
+        added=$(awk -v a="$(median "${LATENCY_LAMBDA_P50[@]}")" -v b="$(median "${LATENCY_MOCK_P50[@]}")" 'BEGIN { printf "%.0f", a - b }')
+    fi
+    if ((${#COLD_PY_MS[@]})); then
+        cold=$(awk -v a="$(median "${COLD_PY_MS[@]}")" -v b="$(median "${PY_IMPORT_MS[@]}")" 'BEGIN { printf "%.1f", a - b }')
+    fi
+    echo "| Lambda proxy (warm Rust fn) throughput ≥ 0.5× MOCK on the same core | $(times_x "$lam") | $(verdict "$lam" '>=' 0.5) |"
+    echo "| Lambda proxy added p50 latency over MOCK < 250 µs (1 connection) | $added µs | $(verdict "$added" '<' 250) |"
+    echo "| Cold Python function: first request < 150 ms over its own import time | $cold ms | $(verdict "$cold" '<' 150) |"
+    if ((${#LATENCY_MOCK_P50[@]})); then
+        echo
+        echo "Unloaded p50 (1 connection), runs: MOCK ${LATENCY_MOCK_P50[*]} µs; Lambda ${LATENCY_LAMBDA_P50[*]} µs."
+    fi
+    if ((${#COLD_PY_MS[@]})); then
+        echo "Cold Python, runs: first request ${COLD_PY_MS[*]} ms; \`python3\` importing the handler alone ${PY_IMPORT_MS[*]} ms."
+    fi
 }
 
 # ---- main -------------------------------------------------------------------------------------
@@ -758,7 +843,13 @@ main() {
         log "SKIP_TOLLGATE=1: no Tollgate scenarios, no start-up measurement"
     fi
     run_scenarios
+    if ((!SKIP_TOLLGATE)); then
+        measure_lambda_latency
+    fi
     stop_scenarios
+    if ((!SKIP_TOLLGATE)); then
+        measure_python_cold
+    fi
     if ((!SKIP_TOLLGATE && !SKIP_STARTUP)); then
         measure_startup
     fi

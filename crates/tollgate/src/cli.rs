@@ -146,6 +146,12 @@ pub struct ServeArgs {
     /// the implicit API)
     #[arg(long, value_name = "TEMPLATE")]
     pub sam: Option<PathBuf>,
+    /// A function that runs on a Lambda Invoke endpoint instead of locally:
+    /// NAME=ENDPOINT[#REMOTE_FUNCTION] (e.g. `pets=https://lambda.us-east-1.amazonaws.com#pets-prod`);
+    /// requests are SigV4-signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
+    /// and AWS_REGION (default us-east-1) from the environment; repeatable
+    #[arg(long = "remote-function", value_name = "NAME=ENDPOINT[#FUNCTION]")]
+    pub remote_functions: Vec<String>,
     /// SAM template parameter NAME=VALUE; repeatable
     #[arg(
         long = "parameter-override",

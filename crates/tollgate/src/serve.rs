@@ -58,6 +58,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         FunctionHost::new(args.store.data_dir.join("functions"))
             .context("preparing the function host's directory")?,
     );
+    for spec in &args.remote_functions {
+        let function = crate::functions::remote_function(spec)?;
+        println!("function {} (remote)", function.name);
+        functions.register(function);
+    }
     if let Some(template) = &args.sam {
         let overrides = crate::commands::parse_variables(&args.parameter_overrides)
             .context("--parameter-override")?;

@@ -216,3 +216,44 @@ async fn the_invoke_api_is_on_the_management_listener() {
         Some("ResourceNotFoundException")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remote_functions_are_invoked_through_a_lambda_invoke_endpoint() {
+    // Tollgate B hosts the functions; Tollgate A calls B's Invoke API as its remote Lambda.
+    let b = start();
+    let dir = tempfile::tempdir().unwrap();
+    let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:faraway/invocations";
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "front", "version": "1"},
+        "paths": {"/far": {"post": {
+            "responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": {
+                "type": "aws", "httpMethod": "POST", "uri": uri,
+                "responses": {"default": {"statusCode": "200"}}
+            }
+        }}}
+    });
+    let file = common::write_definition(dir.path(), "front.json", &doc);
+    let remote = format!("faraway=http://{}#direct", b.server.admin);
+    let a = Tollgate::start(
+        &dir.path().join("data"),
+        &[
+            "--api",
+            file.to_str().unwrap(),
+            "--remote-function",
+            &remote,
+        ],
+    );
+    let id = a.api_id("front");
+    let r = Http::default()
+        .send(
+            Method::POST,
+            &a.url(&id, "dev", "/far"),
+            &[("content-type", "application/json")],
+            r#"{"hop":2}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"echo": {"hop": 2}}));
+}

@@ -12,7 +12,6 @@ async fn hello(request: Request) -> Result<Response<Body>, Error> {
     let body = serde_json::json!({
         "message": format!("Hello, {name}!"),
         "from": "rust",
-        "requestId": request.lambda_context_ref().map(|c| c.request_id.clone()),
     });
     Ok(Response::builder()
         .status(200)

@@ -384,7 +384,7 @@ add_scenario() {
     shift 5
     SC_CPU_PIDS[$key]="$*"
     # Our processes on the two cores besides wrk: the measured ones and the backend.
-    own="$*"
+    own="${*//tree:/}"
     for pid in $BACKEND_MASTER $BACKEND_WORKERS; do
         [[ " $own " == *" $pid "* ]] || own+=" $pid"
     done

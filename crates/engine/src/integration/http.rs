@@ -10,7 +10,7 @@ use std::error::Error as _;
 use ::http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use ::http::uri::PathAndQuery;
 use ::http::{HeaderMap, HeaderValue, Request, Response, Uri};
-use http_body_util::{LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tollgate_model::GatewayResponseType;
 
@@ -20,7 +20,7 @@ use crate::context::RequestContext;
 use crate::gateway_response::GatewayError;
 use crate::headers::{self, APPLICATION_JSON, X_AMZN_APIGATEWAY_API_ID, X_AMZN_TRACE_ID};
 use crate::integration::{header_value, resolve_request_source, resolve_response_source};
-use crate::upstream::{Upstream, UpstreamError};
+use crate::upstream::Upstream;
 
 /// Characters escaped when a static or decoded value is put into a URI path segment.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -101,15 +101,17 @@ pub async fn invoke(
     *backend_request.uri_mut() = uri;
     *backend_request.headers_mut() = out_headers;
 
-    let sent = upstream.send(backend_request, integration.insecure_tls);
-    let backend_response = match tokio::time::timeout(integration.timeout, sent).await {
+    let client = upstream.client(integration.insecure_tls);
+    let backend_response = match tokio::time::timeout(
+        integration.timeout,
+        client.request(backend_request),
+    )
+    .await
+    {
         Err(_) => return Err(GatewayError::new(GatewayResponseType::IntegrationTimeout)),
         Ok(Err(e)) => {
             if is_length_limit(&e) {
                 return Err(GatewayError::new(GatewayResponseType::RequestTooLarge));
-            }
-            if let UpstreamError::InvalidEndpoint(_) = e {
-                return Err(invalid_endpoint(ctx, &e.to_string()));
             }
             tracing::warn!(request_id = %ctx.request_id, error = %error_chain(&e), "network error communicating with endpoint");
             return Err(GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502));
@@ -135,10 +137,10 @@ pub async fn invoke(
         return Err(GatewayError::internal());
     }
     // Non-proxy responses are bounded by the payload limit and read whole, as templates need.
-    let bytes = match body::collect_limited(backend_body, MAX_PAYLOAD).await {
-        Ok(bytes) => bytes,
+    let bytes = match Limited::new(backend_body, MAX_PAYLOAD).collect().await {
+        Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            tracing::warn!(request_id = %ctx.request_id, error = ?e, "integration response body failed");
+            tracing::warn!(request_id = %ctx.request_id, error = %e, "integration response body failed");
             return Err(GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502));
         }
     };
@@ -243,7 +245,7 @@ fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-fn error_chain(e: &UpstreamError) -> String {
+fn error_chain(e: &hyper_util::client::legacy::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -384,7 +384,7 @@ add_scenario() {
     shift 5
     SC_CPU_PIDS[$key]="$*"
     # Our processes on the two cores besides wrk: the measured ones and the backend.
-    own="${*//tree:/}"
+    own="$*"
     for pid in $BACKEND_MASTER $BACKEND_WORKERS; do
         [[ " $own " == *" $pid "* ]] || own+=" $pid"
     done
@@ -413,6 +413,7 @@ measure_run() {
         read -r l0 tot_l0 <<<"$(cpu_jiffies "$LOAD_CPU")"
         run_wrk "$DURATION" "$url" "$out"
         for pid in "${own_pids[@]}"; do
+            pid=${pid#tree:}
             kill -0 "$pid" 2>/dev/null || die "$label: process $pid died during run $run"
         done
         t1=$(ticks_of "${cpu_pids[@]}")
@@ -658,6 +659,7 @@ scenario_label() {
     nginx) echo "nginx proxy_pass → backend" ;;
     tollgate_proxy) echo "Tollgate HTTP_PROXY → backend" ;;
     tollgate_mock) echo "Tollgate MOCK" ;;
+    tollgate_lambda) echo "Tollgate Lambda proxy (warm Rust fn, workers on the proxy's core)" ;;
     esac
 }
 

@@ -9,7 +9,8 @@ use ::http::header::{ACCEPT, CONTENT_TYPE};
 use ::http::{HeaderName, HeaderValue, Response, StatusCode};
 use base64::Engine as _;
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tollgate_model::GatewayResponseType;
 
 use crate::body::{self, Body};
@@ -115,142 +116,204 @@ pub struct EventInput<'a> {
     pub local_port: u16,
 }
 
-/// Builds the Lambda proxy event, payload format 1.0, exactly as AWS shapes it.
-pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInput<'_>) -> Value {
-    let mut headers = Map::new();
-    let mut multi_headers: Map<String, Value> = Map::new();
+/// A map serialised from pairs in order (keys are unique by construction).
+struct Pairs<'a, V>(&'a [(String, V)]);
+
+impl<V: Serialize> Serialize for Pairs<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// `null` when empty, as AWS sends absent maps.
+fn pairs_or_null<V>(pairs: &[(String, V)]) -> Option<Pairs<'_, V>> {
+    (!pairs.is_empty()).then_some(Pairs(pairs))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProxyEvent<'a> {
+    resource: &'a str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Option<Pairs<'a, String>>,
+    multi_value_headers: Option<Pairs<'a, Vec<String>>>,
+    query_string_parameters: Option<Pairs<'a, &'a str>>,
+    multi_value_query_string_parameters: Option<Pairs<'a, Vec<&'a str>>>,
+    path_parameters: Option<Pairs<'a, String>>,
+    stage_variables: Option<&'a std::collections::BTreeMap<String, String>>,
+    request_context: EventContext<'a>,
+    body: Option<std::borrow::Cow<'a, str>>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventContext<'a> {
+    resource_id: &'a str,
+    resource_path: &'a str,
+    http_method: &'a str,
+    extended_request_id: &'a str,
+    request_time: String,
+    path: &'a str,
+    account_id: &'a str,
+    protocol: &'a str,
+    stage: &'a str,
+    domain_prefix: &'a str,
+    request_time_epoch: i64,
+    request_id: &'a str,
+    identity: EventIdentity<'a>,
+    domain_name: &'a str,
+    deployment_id: &'a str,
+    api_id: &'a str,
+}
+
+/// Unset identity fields are `null`, not omitted.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventIdentity<'a> {
+    cognito_identity_pool_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    cognito_identity_id: Option<&'a str>,
+    caller: Option<&'a str>,
+    source_ip: &'a str,
+    principal_org_id: Option<&'a str>,
+    access_key: Option<&'a str>,
+    cognito_authentication_type: Option<&'a str>,
+    cognito_authentication_provider: Option<&'a str>,
+    user_arn: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    user: Option<&'a str>,
+}
+
+/// Builds the Lambda proxy event, payload format 1.0, exactly as AWS shapes it, as JSON bytes.
+/// Serialised straight from borrowed request data: no intermediate JSON tree.
+pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInput<'_>) -> Vec<u8> {
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(ctx.headers.keys_len() + 4);
+    let mut multi_headers: Vec<(String, Vec<String>)> =
+        Vec::with_capacity(ctx.headers.keys_len() + 4);
     for name in ctx.headers.keys() {
         let n = name.as_str();
         if n == "content-length" || n == "connection" {
             continue;
         }
-        let values: Vec<Value> = ctx
+        let values: Vec<String> = ctx
             .headers
             .get_all(name)
             .iter()
-            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
         let key = event_header_name(n, input.http2);
         if let Some(last) = values.last() {
-            headers.insert(key.clone(), last.clone());
+            headers.push((key.clone(), last.clone()));
         }
-        multi_headers.insert(key, Value::Array(values));
+        multi_headers.push((key, values));
     }
     let forwarded = [
-        ("X-Forwarded-For", ctx.source_ip.clone()),
-        ("X-Forwarded-Port", input.local_port.to_string()),
+        ("x-forwarded-for", ctx.source_ip.clone()),
+        ("x-forwarded-port", input.local_port.to_string()),
         (
-            "X-Forwarded-Proto",
+            "x-forwarded-proto",
             if input.tls { "https" } else { "http" }.to_owned(),
         ),
-        ("X-Amzn-Trace-Id", ctx.trace_id.clone()),
+        ("x-amzn-trace-id", ctx.trace_id.clone()),
     ];
     for (name, value) in forwarded {
-        let key = event_header_name(&name.to_ascii_lowercase(), input.http2);
+        let key = event_header_name(name, input.http2);
+        let existing = headers.iter().position(|(k, _)| *k == key);
         // A client-sent X-Forwarded-For is extended, as a proxy would.
-        let value = match (name, headers.get(&key).and_then(Value::as_str)) {
-            ("X-Forwarded-For", Some(existing)) => format!("{existing}, {value}"),
+        let value = match existing {
+            Some(i) if name == "x-forwarded-for" => format!("{}, {value}", headers[i].1),
             _ => value,
         };
-        headers.insert(key.clone(), Value::String(value.clone()));
-        multi_headers.insert(key, json!([value]));
+        match existing {
+            Some(i) => headers[i].1 = value.clone(),
+            None => headers.push((key.clone(), value.clone())),
+        }
+        match multi_headers.iter().position(|(k, _)| *k == key) {
+            Some(i) => multi_headers[i].1 = vec![value],
+            None => multi_headers.push((key, vec![value])),
+        }
     }
 
-    let (query, multi_query) = if ctx.query.is_empty() {
-        (Value::Null, Value::Null)
-    } else {
-        let mut single = Map::new();
-        let mut multi: Map<String, Value> = Map::new();
-        for (k, v) in &ctx.query {
-            single.insert(k.clone(), Value::String(v.clone()));
-            match multi.get_mut(k) {
-                Some(Value::Array(list)) => list.push(Value::String(v.clone())),
-                _ => {
-                    multi.insert(k.clone(), json!([v]));
-                }
+    let mut query: Vec<(String, &str)> = Vec::new();
+    let mut multi_query: Vec<(String, Vec<&str>)> = Vec::new();
+    for (k, v) in &ctx.query {
+        match query.iter().position(|(qk, _)| qk == k) {
+            Some(i) => {
+                query[i].1 = v;
+                multi_query[i].1.push(v);
+            }
+            None => {
+                query.push((k.clone(), v));
+                multi_query.push((k.clone(), vec![v]));
             }
         }
-        (Value::Object(single), Value::Object(multi))
-    };
-    let path_parameters = if ctx.path_params.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(
-            ctx.path_params
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        )
-    };
-    let stage_variables = if stage.variables.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(
-            stage
-                .variables
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect(),
-        )
-    };
+    }
     let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let (body, is_base64) = if input.body.is_empty() {
-        (Value::Null, false)
+    let (body, is_base64_encoded) = if input.body.is_empty() {
+        (None, false)
     } else if is_binary(&stage.binary_media_types, content_type) {
         (
-            Value::String(base64::engine::general_purpose::STANDARD.encode(input.body)),
+            Some(std::borrow::Cow::Owned(
+                base64::engine::general_purpose::STANDARD.encode(input.body),
+            )),
             true,
         )
     } else {
-        (
-            Value::String(String::from_utf8_lossy(input.body).into_owned()),
-            false,
-        )
+        (Some(String::from_utf8_lossy(input.body)), false)
     };
-    json!({
-        "resource": ctx.resource_path,
-        "path": input.path,
-        "httpMethod": ctx.http_method,
-        "headers": if headers.is_empty() { Value::Null } else { Value::Object(headers) },
-        "multiValueHeaders": if multi_headers.is_empty() { Value::Null } else { Value::Object(multi_headers) },
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_parameters,
-        "stageVariables": stage_variables,
-        "requestContext": {
-            "resourceId": ctx.resource_id,
-            "resourcePath": ctx.resource_path,
-            "httpMethod": ctx.http_method,
-            "extendedRequestId": ctx.extended_request_id,
-            "requestTime": ctx.request_time(),
-            "path": ctx.path,
-            "accountId": ACCOUNT_ID,
-            "protocol": "HTTP/1.1",
-            "stage": ctx.stage,
-            "domainPrefix": ctx.domain_name.split('.').next().unwrap_or(""),
-            "requestTimeEpoch": ctx.request_time_epoch_ms,
-            "requestId": ctx.request_id,
-            "identity": {
-                "cognitoIdentityPoolId": null,
-                "accountId": null,
-                "cognitoIdentityId": null,
-                "caller": null,
-                "sourceIp": ctx.source_ip,
-                "principalOrgId": null,
-                "accessKey": null,
-                "cognitoAuthenticationType": null,
-                "cognitoAuthenticationProvider": null,
-                "userArn": null,
-                "userAgent": ctx.user_agent,
-                "user": null
+    let event = ProxyEvent {
+        resource: &ctx.resource_path,
+        path: input.path,
+        http_method: &ctx.http_method,
+        headers: pairs_or_null(&headers),
+        multi_value_headers: pairs_or_null(&multi_headers),
+        query_string_parameters: pairs_or_null(&query),
+        multi_value_query_string_parameters: pairs_or_null(&multi_query),
+        path_parameters: pairs_or_null(&ctx.path_params),
+        stage_variables: (!stage.variables.is_empty()).then_some(&*stage.variables),
+        request_context: EventContext {
+            resource_id: &ctx.resource_id,
+            resource_path: &ctx.resource_path,
+            http_method: &ctx.http_method,
+            extended_request_id: &ctx.extended_request_id,
+            request_time: ctx.request_time(),
+            path: &ctx.path,
+            account_id: ACCOUNT_ID,
+            protocol: "HTTP/1.1",
+            stage: &ctx.stage,
+            domain_prefix: ctx.domain_name.split('.').next().unwrap_or(""),
+            request_time_epoch: ctx.request_time_epoch_ms,
+            request_id: &ctx.request_id,
+            identity: EventIdentity {
+                cognito_identity_pool_id: None,
+                account_id: None,
+                cognito_identity_id: None,
+                caller: None,
+                source_ip: &ctx.source_ip,
+                principal_org_id: None,
+                access_key: None,
+                cognito_authentication_type: None,
+                cognito_authentication_provider: None,
+                user_arn: None,
+                user_agent: ctx.user_agent.as_deref(),
+                user: None,
             },
-            "domainName": ctx.domain_name,
-            "deploymentId": ctx.deployment_id,
-            "apiId": ctx.api_id
+            domain_name: &ctx.domain_name,
+            deployment_id: &ctx.deployment_id,
+            api_id: &ctx.api_id,
         },
-        "body": body,
-        "isBase64Encoded": is_base64
-    })
+        body,
+        is_base64_encoded,
+    };
+    // Serialising borrowed strings and maps cannot fail.
+    serde_json::to_vec(&event).unwrap_or_default()
 }
 
 /// A function's answer to a proxy event, validated.

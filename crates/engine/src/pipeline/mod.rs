@@ -206,7 +206,7 @@ impl Gateway {
                             local_port: ctx.connection.local.port(),
                         },
                     );
-                    let event = bytes::Bytes::from(event.to_string());
+                    let event = bytes::Bytes::from(event);
                     let result = integration::lambda::call(functions, lambda, event, ctx).await?;
                     integration::lambda::proxy_response(&result, stage, ctx)
                 } else {

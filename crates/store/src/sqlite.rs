@@ -259,6 +259,30 @@ fn load_bodies<T: DeserializeOwned>(
     Ok(out)
 }
 
+/// Runs `sql`, whose rows are `(key, body)`, and deserialises each body; the key names the row in
+/// error messages and is returned alongside.
+fn keyed_bodies<T: DeserializeOwned, P: rusqlite::Params>(
+    conn: &Connection,
+    what: &'static str,
+    kind: &str,
+    sql: &str,
+    params: P,
+) -> Result<Vec<(String, T)>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend(what))?;
+    let rows = stmt
+        .query_map(params, |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(backend(what))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (key, body) = row.map_err(backend(what))?;
+        let value = from_json(kind, &key, &body)?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
 fn load_definition(conn: &Connection, api_id: &str) -> Result<ApiDefinition, StoreError> {
     let rest_api = load_rest_api(conn, api_id)?;
     Ok(ApiDefinition {
@@ -554,20 +578,14 @@ impl Store for SqliteStore {
 
     async fn list_apis(&self) -> Result<Vec<RestApi>, StoreError> {
         self.read("listing APIs", |tx| {
-            let mut stmt = tx
-                .prepare_cached("SELECT id, body FROM rest_apis ORDER BY created_date, seq")
-                .map_err(backend("listing APIs"))?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })
-                .map_err(backend("listing APIs"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, body) = row.map_err(backend("listing APIs"))?;
-                out.push(from_json("API", &id, &body)?);
-            }
-            Ok(out)
+            let apis = keyed_bodies(
+                tx,
+                "listing APIs",
+                "API",
+                "SELECT id, body FROM rest_apis ORDER BY created_date, seq",
+                [],
+            )?;
+            Ok(apis.into_iter().map(|(_, api)| api).collect())
         })
         .await
     }
@@ -647,23 +665,14 @@ impl Store for SqliteStore {
         let api_id = api_id.to_owned();
         self.read("listing deployments", move |tx| {
             require_api(tx, &api_id)?;
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT id, body FROM deployments WHERE api_id = ?1 \
-                     ORDER BY seq",
-                )
-                .map_err(backend("listing deployments"))?;
-            let rows = stmt
-                .query_map([&api_id], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })
-                .map_err(backend("listing deployments"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, body) = row.map_err(backend("listing deployments"))?;
-                out.push(from_json("deployment", &format!("{api_id}/{id}"), &body)?);
-            }
-            Ok(out)
+            let deployments = keyed_bodies(
+                tx,
+                "listing deployments",
+                "deployment",
+                "SELECT id, body FROM deployments WHERE api_id = ?1 ORDER BY seq",
+                [&api_id],
+            )?;
+            Ok(deployments.into_iter().map(|(_, d)| d).collect())
         })
         .await
     }
@@ -690,22 +699,14 @@ impl Store for SqliteStore {
         let api_id = api_id.to_owned();
         self.read("listing stages", move |tx| {
             require_api(tx, &api_id)?;
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT stage_name, body FROM stages WHERE api_id = ?1 ORDER BY stage_name",
-                )
-                .map_err(backend("listing stages"))?;
-            let rows = stmt
-                .query_map([&api_id], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })
-                .map_err(backend("listing stages"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (name, body) = row.map_err(backend("listing stages"))?;
-                out.push(from_json("stage", &format!("{api_id}/{name}"), &body)?);
-            }
-            Ok(out)
+            let stages = keyed_bodies(
+                tx,
+                "listing stages",
+                "stage",
+                "SELECT stage_name, body FROM stages WHERE api_id = ?1 ORDER BY stage_name",
+                [&api_id],
+            )?;
+            Ok(stages.into_iter().map(|(_, stage)| stage).collect())
         })
         .await
     }
@@ -763,29 +764,16 @@ impl Store for SqliteStore {
 
     async fn all_stages(&self) -> Result<Vec<(String, Stage)>, StoreError> {
         self.read("listing all stages", |tx| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT s.api_id, s.stage_name, s.body FROM stages s \
-                     JOIN rest_apis a ON a.id = s.api_id \
-                     ORDER BY a.created_date, a.seq, s.stage_name",
-                )
-                .map_err(backend("listing all stages"))?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })
-                .map_err(backend("listing all stages"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (api_id, name, body) = row.map_err(backend("listing all stages"))?;
-                let stage = from_json("stage", &format!("{api_id}/{name}"), &body)?;
-                out.push((api_id, stage));
-            }
-            Ok(out)
+            // The key is the API id; the stage's name is in its body.
+            keyed_bodies(
+                tx,
+                "listing all stages",
+                "stage",
+                "SELECT s.api_id, s.body FROM stages s \
+                 JOIN rest_apis a ON a.id = s.api_id \
+                 ORDER BY a.created_date, a.seq, s.stage_name",
+                [],
+            )
         })
         .await
     }
@@ -807,20 +795,14 @@ impl Store for SqliteStore {
 
     async fn list_domain_names(&self) -> Result<Vec<DomainName>, StoreError> {
         self.read("listing domain names", |tx| {
-            let mut stmt = tx
-                .prepare_cached("SELECT name, body FROM domain_names ORDER BY name")
-                .map_err(backend("listing domain names"))?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })
-                .map_err(backend("listing domain names"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (name, body) = row.map_err(backend("listing domain names"))?;
-                out.push(from_json("domain name", &name, &body)?);
-            }
-            Ok(out)
+            let domains = keyed_bodies(
+                tx,
+                "listing domain names",
+                "domain name",
+                "SELECT name, body FROM domain_names ORDER BY name",
+                [],
+            )?;
+            Ok(domains.into_iter().map(|(_, d)| d).collect())
         })
         .await
     }
@@ -894,31 +876,13 @@ impl Store for SqliteStore {
 
     async fn all_base_path_mappings(&self) -> Result<Vec<(String, BasePathMapping)>, StoreError> {
         self.read("listing base path mappings", |tx| {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT domain_name, base_path, body FROM base_path_mappings \
-                     ORDER BY domain_name, base_path",
-                )
-                .map_err(backend("listing base path mappings"))?;
-            let rows = stmt
-                .query_map([], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })
-                .map_err(backend("listing base path mappings"))?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (domain, base_path, body) =
-                    row.map_err(backend("listing base path mappings"))?;
-                out.push((
-                    domain.clone(),
-                    from_json("base path mapping", &format!("{domain}/{base_path}"), &body)?,
-                ));
-            }
-            Ok(out)
+            keyed_bodies(
+                tx,
+                "listing base path mappings",
+                "base path mapping",
+                "SELECT domain_name, body FROM base_path_mappings ORDER BY domain_name, base_path",
+                [],
+            )
         })
         .await
     }

@@ -43,7 +43,7 @@ impl Runtime {
 }
 
 /// A function definition, from the command line, a SAM template or the management API.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
     pub name: String,
     pub runtime: Runtime,
@@ -92,7 +92,7 @@ impl FunctionConfig {
 }
 
 /// A Lambda-compatible Invoke endpoint and the credentials to sign for it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteTarget {
     /// e.g. `https://lambda.us-east-1.amazonaws.com`
     pub endpoint: String,

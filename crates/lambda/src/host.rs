@@ -221,6 +221,36 @@ impl FunctionHost {
         all
     }
 
+    /// Stops every worker that has been idle (waiting in `/next`) for at least `idle_for`, as AWS
+    /// reclaims idle execution environments; the next invocation cold-starts a new one. Returns
+    /// how many were stopped.
+    pub fn reap_idle(&self, idle_for: Duration) -> usize {
+        let now = Instant::now();
+        self.inner
+            .functions
+            .load()
+            .values()
+            .map(|f| f.reap_idle(idle_for, now))
+            .sum()
+    }
+
+    /// Calls [`FunctionHost::reap_idle`] periodically (every quarter of `idle_for`, at least once
+    /// a second) until the host is shut down or dropped. Needs a Tokio runtime.
+    pub fn spawn_idle_reaper(&self, idle_for: Duration) -> tokio::task::JoinHandle<()> {
+        let host = Arc::downgrade(&self.inner);
+        let period = (idle_for / 4).max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(inner) = host.upgrade() else { return };
+                if inner.is_shut_down() {
+                    return;
+                }
+                FunctionHost { inner }.reap_idle(idle_for);
+            }
+        })
+    }
+
     /// Stops everything: queued invocations fail, workers are killed (whole process groups) and
     /// awaited. Invocations after this fail with [`InvokeError::Internal`].
     pub async fn shutdown(&self) {
@@ -402,8 +432,8 @@ pub(crate) struct Function {
 #[derive(Default)]
 struct Pool {
     queue: VecDeque<Pending>,
-    /// Workers blocked in `/next`, most recently idle last.
-    idle: Vec<(u64, oneshot::Sender<Pending>)>,
+    /// Workers blocked in `/next` (id, wake-up, idle since), most recently idle last.
+    idle: Vec<(u64, oneshot::Sender<Pending>, Instant)>,
     workers: HashMap<u64, Arc<Worker>>,
     /// Workers alive or being started.
     slots: usize,
@@ -523,7 +553,7 @@ impl Function {
         }
         {
             let mut pool = lock(&self.pool);
-            while let Some((_, idle)) = pool.idle.pop() {
+            while let Some((_, idle, _)) = pool.idle.pop() {
                 match idle.send(pending) {
                     Ok(()) => return Ok(()),
                     Err(back) => pending = back,
@@ -683,7 +713,7 @@ impl Function {
             return Ok(p);
         }
         let (tx, rx) = oneshot::channel();
-        pool.idle.push((worker_id, tx));
+        pool.idle.push((worker_id, tx, Instant::now()));
         Err(rx)
     }
 
@@ -707,7 +737,7 @@ impl Function {
             if was_starting {
                 pool.starting = pool.starting.saturating_sub(1);
             }
-            pool.idle.retain(|(id, _)| *id != worker_id);
+            pool.idle.retain(|(id, _, _)| *id != worker_id);
             pool.returning.remove(&worker_id);
         }
         self.ensure_capacity();
@@ -715,6 +745,31 @@ impl Function {
 
     pub(crate) fn workers(&self) -> Vec<Arc<Worker>> {
         lock(&self.pool).workers.values().cloned().collect()
+    }
+
+    /// Stops the workers that have waited in `/next` for longer than `idle_for`. Their entries
+    /// leave the idle list under the pool lock, so no invocation can be handed to them meanwhile.
+    fn reap_idle(&self, idle_for: Duration, now: Instant) -> usize {
+        let reaped: Vec<Arc<Worker>> = {
+            let mut pool = lock(&self.pool);
+            let mut reaped_ids = Vec::new();
+            pool.idle.retain(|(id, _, since)| {
+                let old = now.saturating_duration_since(*since) >= idle_for;
+                if old {
+                    reaped_ids.push(*id);
+                }
+                !old
+            });
+            reaped_ids
+                .iter()
+                .filter_map(|id| pool.workers.get(id).cloned())
+                .collect()
+        };
+        for w in &reaped {
+            tracing::info!(function = %self.name(), worker = w.id, "stopping a worker idle for {idle_for:?}");
+            w.kill(KillReason::Idle);
+        }
+        reaped.len()
     }
 
     fn drain_queue(&self) -> Vec<Pending> {

@@ -66,6 +66,8 @@ pub(crate) enum KillReason {
     Retired,
     /// Answered but never came back to `/next`.
     Stuck,
+    /// Waited in `/next` for longer than the host's idle limit.
+    Idle,
 }
 
 pub(crate) enum Phase {
@@ -427,7 +429,12 @@ async fn monitor(worker: Arc<Worker>, mut child: Child, readers: Vec<tokio::task
             );
             worker.finish(inflight, log, outcome);
         }
-        Phase::Starting if !matches!(killed, Some(KillReason::Shutdown | KillReason::Retired)) => {
+        Phase::Starting
+            if !matches!(
+                killed,
+                Some(KillReason::Shutdown | KillReason::Retired | KillReason::Idle)
+            ) =>
+        {
             function
                 .counters
                 .init_errors

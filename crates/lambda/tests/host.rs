@@ -682,3 +682,51 @@ async fn the_http_test_function_echoes_an_api_gateway_event() {
     assert_eq!(body["http_method"], "POST");
     assert_eq!(body["source_ip"], "198.51.100.7");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_workers_are_reaped_and_the_next_call_cold_starts() {
+    let host = host();
+    host.register(rust_function("echo", "echo"));
+    let first = json(&invoke(&host, "echo", json!({})).await);
+    let pid = first["pid"].as_u64().unwrap();
+    // Not idle long enough yet: nothing stops.
+    assert_eq!(host.reap_idle(Duration::from_secs(60)), 0);
+    assert!(process_alive(pid));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(host.reap_idle(Duration::from_millis(20)), 1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while process_alive(pid) {
+        assert!(Instant::now() < deadline, "the reaped worker must exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stats = &host.stats()[0];
+    assert_eq!((stats.workers, stats.idle_workers), (0, 0));
+    assert_eq!(stats.crashes, 0, "a reaped worker is not a crash");
+    let second = json(&invoke(&host, "echo", json!({})).await);
+    assert_ne!(second["pid"], first["pid"]);
+    assert_eq!(second["count"], 1, "a fresh worker served the next call");
+    assert_eq!(host.stats()[0].cold_starts, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_reaper_runs_by_itself() {
+    let host = host();
+    host.register(rust_function("echo", "echo"));
+    let pid = json(&invoke(&host, "echo", json!({})).await)["pid"]
+        .as_u64()
+        .unwrap();
+    let reaper = host.spawn_idle_reaper(Duration::from_millis(200));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while process_alive(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "the reaper must stop the idle worker"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    host.shutdown().await;
+    tokio::time::timeout(Duration::from_secs(5), reaper)
+        .await
+        .expect("the reaper ends after shutdown")
+        .unwrap();
+}

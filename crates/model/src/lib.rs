@@ -8,6 +8,7 @@
 mod definition;
 mod deployment;
 mod domain;
+mod function;
 mod gateway_response;
 pub mod ids;
 mod method;
@@ -18,6 +19,7 @@ pub use deployment::{
     AccessLogSettings, CanarySettings, Deployment, MethodSetting, Stage, valid_stage_name,
 };
 pub use domain::{BasePathMapping, DomainName, valid_domain_name};
+pub use function::{FunctionDefinition, RemoteFunction, valid_function_name};
 pub use gateway_response::{GatewayResponse, GatewayResponseType};
 pub use method::{
     AuthorizationType, ConnectionType, ContentHandling, HttpMethod, Integration,

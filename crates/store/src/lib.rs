@@ -11,7 +11,9 @@ mod sqlite;
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tollgate_model::{ApiDefinition, BasePathMapping, Deployment, DomainName, RestApi, Stage};
+use tollgate_model::{
+    ApiDefinition, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi, Stage,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -31,6 +33,9 @@ pub enum StoreError {
     DomainNotFound(String),
     #[error("Invalid base path mapping identifier specified")]
     BasePathMappingNotFound { domain: String, base_path: String },
+    /// Lambda's text for an unknown function.
+    #[error("Function not found: arn:aws:lambda:us-east-1:{account}:function:{0}", account = tollgate_model::ACCOUNT_ID)]
+    FunctionNotFound(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -131,6 +136,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every base path mapping of every domain, as `(domain, mapping)`: what the data plane routes.
     async fn all_base_path_mappings(&self) -> Result<Vec<(String, BasePathMapping)>, StoreError>;
+
+    /// Creates or replaces a function declaration (by name).
+    async fn put_function(&self, function: &FunctionDefinition) -> Result<(), StoreError>;
+
+    /// One function declaration (`FunctionNotFound` when there is none).
+    async fn get_function(&self, name: &str) -> Result<FunctionDefinition, StoreError>;
+
+    /// All function declarations, by name.
+    async fn list_functions(&self) -> Result<Vec<FunctionDefinition>, StoreError>;
+
+    /// Deletes a function declaration (`FunctionNotFound` when there is none).
+    async fn delete_function(&self, name: &str) -> Result<(), StoreError>;
 
     /// A number that grows whenever anything the data plane serves changes, whichever process
     /// made the change. Cheap enough to poll a few times a second.

@@ -115,6 +115,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (domain_name, base_path)
     ) WITHOUT ROWID;
     "#,
+    // 3: functions of the embedded function host.
+    r#"
+    CREATE TABLE functions (
+        name TEXT NOT NULL PRIMARY KEY,
+        body TEXT NOT NULL -- the FunctionDefinition
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this binary writes.

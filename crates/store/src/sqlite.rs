@@ -17,7 +17,9 @@ use rusqlite::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tollgate_model::{ApiDefinition, BasePathMapping, Deployment, DomainName, RestApi, Stage};
+use tollgate_model::{
+    ApiDefinition, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi, Stage,
+};
 
 use crate::migrations;
 use crate::{DeployRequest, Store, StoreError};
@@ -883,6 +885,66 @@ impl Store for SqliteStore {
                 "SELECT domain_name, body FROM base_path_mappings ORDER BY domain_name, base_path",
                 [],
             )
+        })
+        .await
+    }
+
+    async fn put_function(&self, function: &FunctionDefinition) -> Result<(), StoreError> {
+        let function = function.clone();
+        self.write("storing a function", move |tx| {
+            let body = to_json("function", &function)?;
+            tx.execute(
+                "INSERT INTO functions (name, body) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+                [&function.function_name, &body],
+            )
+            .map_err(backend("storing a function"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_function(&self, name: &str) -> Result<FunctionDefinition, StoreError> {
+        let name = name.to_owned();
+        self.read("reading a function", move |tx| {
+            keyed_bodies(
+                tx,
+                "reading a function",
+                "function",
+                "SELECT name, body FROM functions WHERE name = ?1",
+                [&name],
+            )?
+            .pop()
+            .map(|(_, f)| f)
+            .ok_or(StoreError::FunctionNotFound(name))
+        })
+        .await
+    }
+
+    async fn list_functions(&self) -> Result<Vec<FunctionDefinition>, StoreError> {
+        self.read("listing functions", |tx| {
+            let functions = keyed_bodies(
+                tx,
+                "listing functions",
+                "function",
+                "SELECT name, body FROM functions ORDER BY name",
+                [],
+            )?;
+            Ok(functions.into_iter().map(|(_, f)| f).collect())
+        })
+        .await
+    }
+
+    async fn delete_function(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.write("deleting a function", move |tx| {
+            let changed = tx
+                .execute("DELETE FROM functions WHERE name = ?1", [&name])
+                .map_err(backend("deleting a function"))?;
+            if changed == 0 {
+                return Err(StoreError::FunctionNotFound(name));
+            }
+            bump_revision(tx)
         })
         .await
     }

@@ -762,7 +762,12 @@ mod migration {
         let fixed = [broken[0], broken[1], "CREATE TABLE half (x INTEGER);"];
         SqliteStore::open_with_migrations(&path, &fixed).unwrap();
         assert_eq!(user_version(&path), 3);
-        // And this binary (which knows one version) refuses the result.
+        // A file from a newer build (more versions than this one knows) is refused.
+        let mut newer = fixed.to_vec();
+        while newer.len() <= migrations::latest_version() as usize {
+            newer.push("SELECT 1;");
+        }
+        SqliteStore::open_with_migrations(&path, &newer).unwrap();
         assert!(SqliteStore::open(&path).is_err());
     }
 
@@ -839,5 +844,48 @@ async fn domain_names_and_base_path_mappings() {
     assert!(matches!(
         store.delete_domain_name("api.example.test").await,
         Err(StoreError::DomainNotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn functions_are_stored_replaced_and_deleted() {
+    use tollgate_model::{FunctionDefinition, RemoteFunction};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut f = FunctionDefinition {
+        function_name: "pets".to_owned(),
+        runtime: "python3.11".to_owned(),
+        handler: Some("app.handler".to_owned()),
+        code_uri: "/srv/pets".to_owned(),
+        environment: [("TABLE".to_owned(), "pets".to_owned())].into(),
+        timeout: 3,
+        memory_size: 128,
+        reserved_concurrent_executions: 10,
+        remote: None,
+        source: Some("cli".to_owned()),
+        last_modified: 1,
+    };
+    let before = store.revision().await.expect("revision");
+    store.put_function(&f).await.expect("put");
+    assert!(store.revision().await.expect("revision") > before);
+    assert_eq!(store.get_function("pets").await.expect("get"), f);
+    f.remote = Some(RemoteFunction {
+        endpoint: "http://127.0.0.1:9001".to_owned(),
+        function_name: "pets-prod".to_owned(),
+        region: None,
+    });
+    store.put_function(&f).await.expect("replace");
+    // A second handle on the same file (another process) sees it.
+    let other = open(&dir);
+    assert_eq!(other.list_functions().await.expect("list"), vec![f.clone()]);
+    store.delete_function("pets").await.expect("delete");
+    let missing = store.get_function("pets").await.unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:pets"
+    );
+    assert!(matches!(
+        store.delete_function("pets").await,
+        Err(StoreError::FunctionNotFound(_))
     ));
 }

@@ -36,6 +36,86 @@ pub enum Command {
     /// Custom domain names and their base path mappings
     #[command(subcommand)]
     Domains(DomainsCommand),
+    /// Functions of the embedded function host (a running `serve` picks changes up)
+    #[command(subcommand)]
+    Functions(FunctionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FunctionsCommand {
+    /// Declare a function
+    Create(FunctionCreateArgs),
+    /// Change a function's settings (only the options given)
+    Update(FunctionUpdateArgs),
+    /// List the functions
+    List(FunctionListArgs),
+    /// Print one function's declaration (Lambda's configuration shape, JSON)
+    Show(FunctionNameArgs),
+    /// Delete a function
+    Delete(FunctionNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionSettings {
+    /// AWS runtime identifier: provided.al2023 (a `bootstrap` executable), python3.x, nodejs*
+    #[arg(long)]
+    pub runtime: Option<String>,
+    /// `module.function` for Python and Node (passed as _HANDLER to `provided`)
+    #[arg(long)]
+    pub handler: Option<String>,
+    /// The code directory
+    #[arg(long, value_name = "DIR")]
+    pub code: Option<PathBuf>,
+    /// Environment variable NAME=VALUE; repeatable (update: replaces all of them)
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub environment: Vec<String>,
+    /// Timeout in seconds (1-900; default 3)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=900))]
+    pub timeout: Option<u32>,
+    /// Memory size in MB reported to the function (128-10240; default 128)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(128..=10240))]
+    pub memory: Option<u32>,
+    /// Most workers at once; invocations beyond it queue (default 10)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub concurrency: Option<u32>,
+    /// Invoke on a Lambda Invoke endpoint instead of locally: ENDPOINT[#REMOTE_FUNCTION]
+    /// (credentials from AWS_* environment variables of the serving process)
+    #[arg(long, value_name = "ENDPOINT[#FUNCTION]")]
+    pub remote: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionCreateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Function name (1-64 characters of [A-Za-z0-9_-])
+    pub name: String,
+    #[command(flatten)]
+    pub settings: FunctionSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionUpdateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    pub name: String,
+    #[command(flatten)]
+    pub settings: FunctionSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionNameArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FunctionListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +248,9 @@ pub struct ServeArgs {
     /// How long to wait for in-flight requests on shutdown, in seconds
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Stop a function's worker after it has been idle this many seconds (0: never)
+    #[arg(long, default_value_t = 600)]
+    pub function_idle_timeout: u64,
     /// How often to look for deployments made by other processes, in milliseconds
     #[arg(long, default_value_t = 250)]
     pub poll_interval_ms: u64,

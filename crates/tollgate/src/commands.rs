@@ -1,4 +1,7 @@
-//! The subcommands other than `serve`: import, validate, deploy, apis.
+//! The subcommands other than `serve`: import, validate, deploy, export, apis, domains,
+//! functions.
+
+mod functions;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -24,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(args) => block_on(export(args)),
         Command::Apis(args) => block_on(apis(args)),
         Command::Domains(command) => block_on(domains(command)),
+        Command::Functions(command) => block_on(functions::run(command)),
     }
 }
 
@@ -177,6 +181,26 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Lambda environment variables: `NAME=VALUE`, names of `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn parse_env(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for v in vars {
+        let Some((k, val)) = v.split_once('=') else {
+            bail!("environment variable '{v}' is not NAME=VALUE");
+        };
+        let valid = k
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            bail!("environment variable name '{k}' must match [a-zA-Z][a-zA-Z0-9_]+");
+        }
+        out.insert(k.to_owned(), val.to_owned());
+    }
+    Ok(out)
 }
 
 pub fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {

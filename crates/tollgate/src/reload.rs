@@ -1,13 +1,65 @@
 //! Keeps the data plane in step with the store: compiles every stage and publishes the table,
-//! again whenever the store's revision moves (a deploy from this or another process).
+//! and registers the stored functions with the function host, again whenever the store's
+//! revision moves (a deploy or a function change from this or another process).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tollgate_engine::{CompiledStage, Gateway, StageTable, compile};
+use tollgate_lambda::FunctionHost;
 use tollgate_store::Store;
+
+/// The function host kept in step with the store's function declarations.
+pub struct FunctionSync {
+    host: Arc<FunctionHost>,
+    /// Functions defined on the command line: they win over stored ones of the same name.
+    pinned: HashSet<String>,
+    /// Functions registered from the store (removed from the host when their declaration goes).
+    from_store: HashSet<String>,
+}
+
+impl FunctionSync {
+    pub fn new(host: Arc<FunctionHost>, pinned: HashSet<String>) -> Self {
+        FunctionSync {
+            host,
+            pinned,
+            from_store: HashSet::new(),
+        }
+    }
+
+    /// Registers new and changed declarations, unregisters removed ones. A declaration that
+    /// cannot run here is logged and skipped.
+    async fn sync(&mut self, store: &impl Store) -> anyhow::Result<()> {
+        let stored = store.list_functions().await?;
+        let mut seen = HashSet::with_capacity(stored.len());
+        for def in &stored {
+            if self.pinned.contains(&def.function_name) {
+                continue;
+            }
+            match crate::functions::to_config(def) {
+                Ok(config) => {
+                    seen.insert(def.function_name.clone());
+                    if self.host.get(&def.function_name).as_ref() != Some(&config) {
+                        tracing::info!(function = %def.function_name, runtime = %def.runtime, "function registered");
+                        self.host.register(config);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(function = %def.function_name, error = %e, "function not registered")
+                }
+            }
+        }
+        for gone in self.from_store.difference(&seen) {
+            if self.host.unregister(gone) {
+                tracing::info!(function = %gone, "function removed");
+            }
+        }
+        self.from_store = seen;
+        Ok(())
+    }
+}
 
 pub struct Reloader<S> {
     store: S,
@@ -15,6 +67,7 @@ pub struct Reloader<S> {
     revision: Option<u64>,
     /// Compiled stages, reused while the stage record is unchanged.
     compiled: HashMap<(String, String), (String, Arc<CompiledStage>)>,
+    functions: Option<FunctionSync>,
 }
 
 impl<S: Store> Reloader<S> {
@@ -24,13 +77,23 @@ impl<S: Store> Reloader<S> {
             gateway,
             revision: None,
             compiled: HashMap::new(),
+            functions: None,
         }
     }
 
-    /// Recompiles what changed and publishes a new table. Stages that fail to compile are left
+    /// Also keeps `functions` in step with the store.
+    pub fn with_functions(mut self, functions: FunctionSync) -> Self {
+        self.functions = Some(functions);
+        self
+    }
+
+    /// Registers changed functions, recompiles what changed and publishes a new table. Stages that fail to compile are left
     /// out (and logged); the rest are served.
     pub async fn reload(&mut self) -> anyhow::Result<()> {
         let revision = self.store.revision().await?;
+        if let Some(functions) = &mut self.functions {
+            functions.sync(&self.store).await?;
+        }
         let stages = self.store.all_stages().await?;
         let mappings = self.store.all_base_path_mappings().await?;
         let mut table = Vec::with_capacity(stages.len());

@@ -5,16 +5,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use tollgate_lambda::FunctionHost;
 use tollgate_openapi::ImportOptions;
 use tollgate_sam::SamOptions;
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
-/// Loads the template, registers its functions and stores and deploys its APIs. Prints the
-/// template's warnings and errors; returns false when the template is refused.
+/// Loads the template, stores its functions (replacing those an earlier load of the same template
+/// stored, so that functions removed from the template go) and stores and deploys its APIs.
+/// Prints the template's warnings and errors; returns false when the template is refused.
 pub async fn load_and_deploy(
     store: &SqliteStore,
-    host: &FunctionHost,
     template: &Path,
     parameter_overrides: BTreeMap<String, String>,
 ) -> anyhow::Result<bool> {
@@ -38,13 +37,32 @@ pub async fn load_and_deploy(
     for w in &app.warnings {
         eprintln!("{}: warning: {w}", template.display());
     }
-    for function in app.functions {
+    let source = format!(
+        "sam:{}",
+        std::fs::canonicalize(template)
+            .unwrap_or_else(|_| template.to_owned())
+            .display()
+    );
+    let names: Vec<&str> = app.functions.iter().map(|f| f.name.as_str()).collect();
+    for old in store.list_functions().await? {
+        if old.source.as_deref() == Some(&source) && !names.contains(&old.function_name.as_str()) {
+            store.delete_function(&old.function_name).await?;
+        }
+    }
+    for function in &app.functions {
+        let mut function = function.clone();
+        // Stored paths must not depend on the directory the next `serve` runs in.
+        if let Ok(dir) = std::fs::canonicalize(&function.code_dir) {
+            function.code_dir = dir;
+        }
         println!(
             "function {} ({})",
             function.name,
             function.runtime.aws_name()
         );
-        host.register(function);
+        store
+            .put_function(&crate::functions::to_definition(&function, &source))
+            .await?;
     }
     for api in &app.apis {
         let document = serde_json::to_vec(&api.openapi)?;

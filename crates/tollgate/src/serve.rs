@@ -19,7 +19,7 @@ use crate::commands::{
 };
 use crate::functions::HostFunctions;
 use crate::listener::{self, DataPlane, Management};
-use crate::reload::Reloader;
+use crate::reload::{FunctionSync, Reloader};
 use tollgate_lambda::FunctionHost;
 
 /// Tag that ties an API to the file `serve --api` imported it from, so that a restart updates
@@ -58,15 +58,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         FunctionHost::new(args.store.data_dir.join("functions"))
             .context("preparing the function host's directory")?,
     );
+    let mut pinned = std::collections::HashSet::new();
     for spec in &args.remote_functions {
         let function = crate::functions::remote_function(spec)?;
         println!("function {} (remote)", function.name);
+        pinned.insert(function.name.clone());
         functions.register(function);
+    }
+    if args.function_idle_timeout > 0 {
+        functions.spawn_idle_reaper(Duration::from_secs(args.function_idle_timeout));
     }
     if let Some(template) = &args.sam {
         let overrides = crate::commands::parse_variables(&args.parameter_overrides)
             .context("--parameter-override")?;
-        if !crate::sam::load_and_deploy(&store, &functions, template, overrides).await? {
+        if !crate::sam::load_and_deploy(&store, template, overrides).await? {
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -74,7 +79,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let upstream = Upstream::new().context("setting up TLS for upstream connections")?;
     let gateway =
         Arc::new(Gateway::new(upstream).with_functions(Arc::new(HostFunctions(functions.clone()))));
-    let mut reloader = Reloader::new(store.clone(), gateway.clone());
+    let mut reloader = Reloader::new(store.clone(), gateway.clone())
+        .with_functions(FunctionSync::new(functions.clone(), pinned));
     reloader.reload().await.context("loading deployments")?;
 
     let signals = ShutdownSignals::install()?;

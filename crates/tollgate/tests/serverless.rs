@@ -257,3 +257,150 @@ async fn remote_functions_are_invoked_through_a_lambda_invoke_endpoint() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json(), json!({"echo": {"hop": 2}}));
 }
+
+/// Invokes `function` through the Invoke API of `server`.
+async fn invoke(http: &Http, server: &Tollgate, function: &str, body: &str) -> common::Reply {
+    let url = format!(
+        "http://{}/2015-03-31/functions/{function}/invocations",
+        server.admin
+    );
+    http.send(Method::POST, &url, &[], body.to_owned()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn functions_are_stored_and_a_restart_without_the_template_serves_them() {
+    let mut app = start();
+    let data_dir = app.server.data_dir.clone();
+    app.server.terminate();
+    // No --sam this time: the APIs and the functions come from the store.
+    let server = Tollgate::start(&data_dir, &[]);
+    let r = app.http.get(&server.url(&app.id, "Prod", "/py/7")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-fn"), Some("PyFn"));
+    let r = invoke(&app.http, &server, "direct", r#"{"n":2}"#).await;
+    assert_eq!(r.json(), json!({"echo": {"n": 2}}));
+
+    let listed = common::tollgate(&[
+        "functions",
+        "list",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert!(listed.status.success());
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let names: Vec<&str> = listed["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["FunctionName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["FailFn", "HttpFn", "PyFn", "direct"]);
+    let py = listed["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["FunctionName"] == "PyFn")
+        .unwrap();
+    assert_eq!(py["Runtime"], "python3.11");
+    assert_eq!(py["Handler"], "app.handler");
+    assert_eq!(
+        (py["Timeout"].as_u64(), py["MemorySize"].as_u64()),
+        (Some(5), Some(256))
+    );
+    assert_eq!(py["Environment"]["GREETING"], "hello from us-east-1");
+    assert!(py["Source"].as_str().unwrap().starts_with("sam:"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn functions_declared_on_the_command_line_are_picked_up_while_serving() {
+    let app = start();
+    let data_dir = app.server.data_dir.to_str().unwrap().to_owned();
+    let code = app._dir.path().join("petshop/py");
+    let code = code.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["functions"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--data-dir", &data_dir]);
+        common::tollgate(&all)
+    };
+    let created = run(&[
+        "create",
+        "later",
+        "--runtime",
+        "python3.11",
+        "--handler",
+        "app.direct",
+        "--code",
+        code,
+        "--timeout",
+        "9",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let again = run(&[
+        "create",
+        "later",
+        "--runtime",
+        "python3.11",
+        "--handler",
+        "app.direct",
+    ]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("Function already exist: later"));
+    let java = run(&["create", "j", "--runtime", "java21", "--handler", "a.b"]);
+    assert!(!java.status.success());
+    assert!(String::from_utf8_lossy(&java.stderr).contains("java21"));
+    let no_handler = run(&["create", "p", "--runtime", "python3.11"]);
+    assert!(String::from_utf8_lossy(&no_handler.stderr).contains("--handler"));
+
+    // The running server registers it within a poll interval.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = invoke(&app.http, &app.server, "later", r#"{"n":3}"#).await;
+        if r.status == 200 {
+            assert_eq!(r.json(), json!({"echo": {"n": 3}}));
+            break;
+        }
+        assert_eq!(r.status, 404);
+        assert!(std::time::Instant::now() < deadline, "never registered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let updated = run(&["update", "later", "--handler", "app.fail"]);
+    assert!(
+        updated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&updated.stderr)
+    );
+    let shown = run(&["show", "later"]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(
+        (shown["Handler"].as_str(), shown["Timeout"].as_u64()),
+        (Some("app.fail"), Some(9))
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = invoke(&app.http, &app.server, "later", "{}").await;
+        if r.header("x-amz-function-error") == Some("Unhandled") {
+            assert_eq!(r.json()["errorMessage"], "no pets today");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "update never applied");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let deleted = run(&["delete", "later"]);
+    assert!(deleted.status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while invoke(&app.http, &app.server, "later", "{}").await.status != 404 {
+        assert!(std::time::Instant::now() < deadline, "delete never applied");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let gone = run(&["delete", "later"]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("Function not found"));
+}

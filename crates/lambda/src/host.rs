@@ -44,6 +44,26 @@ pub struct HostOptions {
     pub python: OsString,
     /// The Node.js executable for `nodejs*` functions.
     pub node: OsString,
+    /// Retries of asynchronous (`Event`) invocations that end in a function error.
+    pub event_retries: EventRetries,
+}
+
+/// Lambda's retry policy for asynchronous invocations: after a function error, up to `attempts`
+/// more tries, the first after `first_delay` and each later one after twice the previous delay
+/// (Lambda: 2 retries, about 1 and 2 minutes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRetries {
+    pub attempts: u32,
+    pub first_delay: Duration,
+}
+
+impl Default for EventRetries {
+    fn default() -> Self {
+        EventRetries {
+            attempts: 2,
+            first_delay: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for HostOptions {
@@ -53,6 +73,7 @@ impl Default for HostOptions {
             init_timeout: Duration::from_secs(10),
             python: "python3".into(),
             node: "node".into(),
+            event_retries: EventRetries::default(),
         }
     }
 }
@@ -355,6 +376,28 @@ impl Invoke for FunctionHost {
     }
 }
 
+/// What an asynchronous invocation needs to be sent again.
+struct Attempt {
+    request_id: String,
+    payload: Bytes,
+    trace_id: String,
+    client_context: Option<String>,
+}
+
+impl Attempt {
+    fn pending(&self, reply: Reply) -> Pending {
+        Pending {
+            request_id: self.request_id.clone(),
+            payload: self.payload.clone(),
+            trace_id: self.trace_id.clone(),
+            client_context: self.client_context.clone(),
+            log_tail: false,
+            enqueued: Instant::now(),
+            reply,
+        }
+    }
+}
+
 /// An invocation on its way to a worker.
 pub(crate) struct Pending {
     pub request_id: String,
@@ -480,17 +523,25 @@ impl Function {
     ) -> Result<InvokeResult, InvokeError> {
         let request_id = new_request_id();
         let (reply, result) = oneshot::channel();
+        let trace_id = invocation
+            .trace_id
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(new_trace_id);
+        let client_context = invocation
+            .client_context
+            .as_deref()
+            .and_then(decode_client_context);
+        // Kept for the retries of an asynchronous invocation.
+        let (pending_payload, pending_trace, pending_context) = (
+            invocation.payload.clone(),
+            trace_id.clone(),
+            client_context.clone(),
+        );
         let pending = Pending {
             request_id: request_id.clone(),
             payload: invocation.payload,
-            trace_id: invocation
-                .trace_id
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(new_trace_id),
-            client_context: invocation
-                .client_context
-                .as_deref()
-                .and_then(decode_client_context),
+            trace_id,
+            client_context,
             log_tail: invocation.log_tail,
             enqueued: Instant::now(),
             reply,
@@ -503,22 +554,18 @@ impl Function {
             return Err(e);
         }
         if invocation.invocation_type == InvocationType::Event {
-            let name = self.name().to_string();
+            let retry = self.host.upgrade().map(|h| h.options.event_retries.clone());
+            let function = self.clone();
+            let first = Attempt {
+                request_id: request_id.clone(),
+                payload: pending_payload,
+                trace_id: pending_trace,
+                client_context: pending_context,
+            };
             tokio::spawn(async move {
-                match result.await {
-                    Ok(Ok(r)) if r.function_error.is_some() => {
-                        tracing::warn!(function = %name, request_id = %r.request_id, "asynchronous invocation failed: {}", String::from_utf8_lossy(&r.payload));
-                    }
-                    Ok(Ok(r)) => {
-                        tracing::debug!(function = %name, request_id = %r.request_id, "asynchronous invocation succeeded")
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(function = %name, "asynchronous invocation did not run: {e}")
-                    }
-                    Err(_) => {
-                        tracing::warn!(function = %name, "asynchronous invocation was dropped")
-                    }
-                }
+                function
+                    .finish_event(first, result, retry.unwrap_or_default())
+                    .await
             });
             return Ok(InvokeResult {
                 payload: Bytes::new(),
@@ -532,6 +579,54 @@ impl Function {
                 "the invocation was dropped before it completed".into(),
             ))
         })
+    }
+
+    /// Waits for an asynchronous invocation's outcome and, as Lambda does, retries it after a
+    /// function error (crash and timeout included) with growing delays, keeping its request id.
+    async fn finish_event(
+        self: Arc<Self>,
+        attempt: Attempt,
+        mut result: oneshot::Receiver<Result<InvokeResult, InvokeError>>,
+        retry: EventRetries,
+    ) {
+        let name = self.name().to_string();
+        let request_id = attempt.request_id.clone();
+        let mut delay = retry.first_delay;
+        for n in 0..=retry.attempts {
+            if n > 0 {
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2);
+                if self.retired.load(Ordering::SeqCst) {
+                    tracing::warn!(function = %name, request_id = %request_id, "asynchronous invocation dropped: the function was replaced or removed");
+                    return;
+                }
+                let (reply, rx) = oneshot::channel();
+                result = rx;
+                let pending = attempt.pending(reply);
+                self.counters.invocations.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = self.dispatch(pending, Place::Back) {
+                    tracing::warn!(function = %name, request_id = %request_id, attempt = n + 1, "asynchronous invocation retry not accepted: {e}");
+                    continue;
+                }
+            }
+            match (&mut result).await {
+                Ok(Ok(r)) if r.function_error.is_some() => {
+                    tracing::warn!(function = %name, request_id = %request_id, attempt = n + 1, "asynchronous invocation failed: {}", String::from_utf8_lossy(&r.payload));
+                }
+                Ok(Ok(_)) => {
+                    tracing::debug!(function = %name, request_id = %request_id, attempt = n + 1, "asynchronous invocation succeeded");
+                    return;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(function = %name, request_id = %request_id, attempt = n + 1, "asynchronous invocation did not run: {e}");
+                }
+                Err(_) => {
+                    tracing::warn!(function = %name, request_id = %request_id, "asynchronous invocation was dropped");
+                    return;
+                }
+            }
+        }
+        tracing::error!(function = %name, request_id = %request_id, attempts = retry.attempts + 1, "asynchronous invocation discarded after its retries");
     }
 
     /// Hands `pending` to an idle worker, or queues it (starting workers as needed).

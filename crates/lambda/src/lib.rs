@@ -28,7 +28,7 @@ mod runtime_api;
 mod worker;
 
 pub use config::{FunctionConfig, RemoteTarget, Runtime};
-pub use host::{FunctionHost, FunctionStats, HostOptions};
+pub use host::{EventRetries, FunctionHost, FunctionStats, HostOptions};
 pub use invoke_api::invoke_api;
 
 /// The region Tollgate reports to functions and in ARNs.

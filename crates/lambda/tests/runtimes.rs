@@ -306,3 +306,54 @@ async fn awslambdaric_errors_come_back_as_aws_formats_them() {
     let v = json(&invoke(&host, "ric", json!({})).await);
     assert_eq!(v["errorType"], "Runtime.ImportModuleError", "{v}");
 }
+
+/// Runs an `Event` invocation of the flaky handler and returns the request ids it was called with
+/// once `expected` calls were recorded (and no more came within a few retry delays).
+async fn event_calls(succeed_on: u32, expected: usize) -> (String, Vec<String>) {
+    use tollgate_lambda::{EventRetries, HostOptions, InvocationType};
+    let host = host_with(HostOptions {
+        event_retries: EventRetries {
+            attempts: 2,
+            first_delay: Duration::from_millis(100),
+        },
+        ..HostOptions::default()
+    });
+    host.register(python_function("flaky", "python", "app.flaky"));
+    let dir = tempfile::tempdir().unwrap();
+    let calls = dir.path().join("calls.txt");
+    let mut invocation = event(&json!({"calls": calls, "succeed_on": succeed_on}));
+    invocation.invocation_type = InvocationType::Event;
+    let accepted = host.invoke("flaky", invocation).await.unwrap();
+    let read = || {
+        std::fs::read_to_string(&calls)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while read().len() < expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {:?} calls",
+            read()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Longer than the next retry delay would be (100 ms, 200 ms, then 400 ms).
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    (accepted.request_id, read())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_invocations_are_retried_twice_after_function_errors() {
+    // Fails on the first two attempts, succeeds on the third: three calls, one request id.
+    let (request_id, calls) = event_calls(3, 3).await;
+    assert_eq!(calls, vec![request_id.clone(); 3]);
+    // Never succeeds: one call and two retries, then it is discarded.
+    let (request_id, calls) = event_calls(99, 3).await;
+    assert_eq!(calls, vec![request_id; 3]);
+    // Succeeds at once: no retry.
+    let (request_id, calls) = event_calls(1, 1).await;
+    assert_eq!(calls, vec![request_id]);
+}

@@ -28,6 +28,12 @@ pub enum CompileError {
         pattern: String,
         reason: String,
     },
+    #[error("{path} {verb}: {source}")]
+    Model {
+        path: String,
+        verb: HttpMethod,
+        source: crate::validation::ModelError,
+    },
     #[error("{path} {verb}: {reason}")]
     Integration {
         path: String,
@@ -56,6 +62,8 @@ pub struct CompiledMethod {
     pub resource_id: String,
     pub resource_path: String,
     pub http_method: HttpMethod,
+    /// Required parameters and body model, when the method has a request validator.
+    pub validation: Option<crate::validation::MethodValidation>,
     pub integration: CompiledIntegration,
 }
 
@@ -442,6 +450,7 @@ fn compile_integration(
 /// Compiles `definition` (a deployment's snapshot) as served by `stage`.
 pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStage, CompileError> {
     let mut router = Router::new();
+    let mut models = crate::validation::ModelCache::new(definition);
     for resource in &definition.resources {
         for (verb, method) in &resource.resource_methods {
             let declared: HashSet<&str> =
@@ -456,10 +465,18 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                     });
                 }
             };
+            let validation =
+                crate::validation::MethodValidation::compile(method, definition, &mut models)
+                    .map_err(|source| CompileError::Model {
+                        path: resource.path.clone(),
+                        verb: *verb,
+                        source,
+                    })?;
             let compiled = CompiledMethod {
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
                 http_method: *verb,
+                validation,
                 integration,
             };
             router

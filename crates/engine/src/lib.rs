@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod router;
 pub mod templates;
 pub mod upstream;
+pub mod validation;
 
 pub use compile::{CompileError, CompiledStage, compile};
 pub use context::ConnectionInfo;

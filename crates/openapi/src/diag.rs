@@ -19,7 +19,6 @@ pub(crate) enum NotEnforced {
     /// `apiKeyRequired` on methods.
     ApiKeys,
     /// `x-amazon-apigateway-request-validators`.
-    RequestValidators,
     /// Mapping templates that need the Velocity engine (they contain `$` or `#`).
     MappingTemplates,
     /// `x-amazon-apigateway-binary-media-types`.
@@ -46,9 +45,6 @@ impl NotEnforced {
             ),
             NotEnforced::ApiKeys => format!(
                 "The API key requirement (an x-api-key security scheme, apiKeyRequired) {TAIL}: requests without an API key are accepted"
-            ),
-            NotEnforced::RequestValidators => format!(
-                "x-amazon-apigateway-request-validators {TAIL}: request bodies and parameters are not validated"
             ),
             NotEnforced::MappingTemplates => format!(
                 "A mapping template using VTL ('$' or '#') {TAIL}: only plain-text templates are rendered until the template engine lands"

@@ -4,11 +4,13 @@
 //! 1. [`resolve`] — invoke URL → API and stage (unknown → 403 `Forbidden`); payload limit.
 //! 2. route — resource and method by AWS's method-aware precedence
 //!    (no match → `MISSING_AUTHENTICATION_TOKEN`).
-//! 3. integration — MOCK, HTTP, HTTP_PROXY (see [`crate::integration`]), integration response
-//!    and method response.
-//! 4. respond — the headers AWS adds to every response (`x-amzn-RequestId`, `x-amz-apigw-id`).
+//! 3. [`crate::validation`] — required parameters and the body model of methods with a request
+//!    validator (400 `BAD_REQUEST_PARAMETERS` / `BAD_REQUEST_BODY`).
+//! 4. integration — MOCK, HTTP, HTTP_PROXY, Lambda (see [`crate::integration`]), integration
+//!    response and method response.
+//! 5. respond — the headers AWS adds to every response (`x-amzn-RequestId`, `x-amz-apigw-id`).
 //!
-//! Authorization, API keys, throttling, validation and caching slot in between 2 and 3 as they
+//! Authorization, API keys, throttling and caching slot in between 2 and 3 as they
 //! arrive, each as a module of its own.
 
 pub mod resolve;
@@ -154,10 +156,28 @@ impl Gateway {
             .as_deref()
             .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
-        let (parts, body) = request.into_parts();
+        let (parts, mut body) = request.into_parts();
         ctx.headers = parts.headers;
 
-        // Phase 3: integration.
+        // Phase 3: validate (methods with a request validator).
+        if let Some(validation) = &compiled.validation {
+            if let Err(e) = validation.check_parameters(ctx) {
+                return Outcome::Gateway(e, Some(stage));
+            }
+            let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            if validation.validates_body(content_type) {
+                let bytes = match read_body(body).await {
+                    Ok(b) => b,
+                    Err(e) => return Outcome::Gateway(e, Some(stage)),
+                };
+                if let Err(e) = validation.check_body(ctx, &bytes) {
+                    return Outcome::Gateway(e, Some(stage));
+                }
+                body = body::full(bytes);
+            }
+        }
+
+        // Phase 4: integration.
         match self
             .integrate(
                 &compiled,
@@ -254,7 +274,7 @@ fn routed_method<B>(request: &Request<B>) -> Option<HttpMethod> {
         .filter(|m| *m != HttpMethod::Any)
 }
 
-/// Phase 4: the identifiers AWS puts on every response.
+/// Phase 5: the identifiers AWS puts on every response.
 fn respond(response: &mut Response<Body>, ctx: &RequestContext) {
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {

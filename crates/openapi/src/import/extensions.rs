@@ -121,9 +121,6 @@ impl<'a> Importer<'a> {
                 validate_request_parameters: params,
             });
         }
-        if !m.is_empty() {
-            self.d.not_enforced(p, NotEnforced::RequestValidators);
-        }
     }
 
     pub(super) fn validator_id(&mut self, name: &str, p: &JPath) -> Option<String> {

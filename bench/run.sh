@@ -514,6 +514,8 @@ setup_tollgate() {
     local base=http://127.0.0.1:$TG_PORT/_aws/execute-api/$API_NAME/$STAGE
     add_scenario tollgate_proxy "Tollgate HTTP_PROXY" "$base/proxy" "$BACKEND_BODY" "$TG_PID" "$TG_PID"
     add_scenario tollgate_mock "Tollgate MOCK" "$base/mock" '{"ok":true,"backend":"mock"}' "$TG_PID" "$TG_PID"
+    add_scenario tollgate_vtl "Tollgate MOCK with VTL templates" "$base/vtl/42" \
+        "{\"id\":\"42\",\"stage\":\"$STAGE\",\"method\":\"GET\",\"items\":[1,2,3]}" "$TG_PID" "$TG_PID"
     # The implicit API of the SAM app in $WORK/sam is named after its directory.
     LAMBDA_URL=http://127.0.0.1:$TG_PORT/_aws/execute-api/sam/Prod/hello/bench
     add_scenario tollgate_lambda "Tollgate Lambda proxy (warm Rust fn)" "$LAMBDA_URL" \
@@ -659,6 +661,7 @@ scenario_label() {
     nginx) echo "nginx proxy_pass → backend" ;;
     tollgate_proxy) echo "Tollgate HTTP_PROXY → backend" ;;
     tollgate_mock) echo "Tollgate MOCK" ;;
+    tollgate_vtl) echo "Tollgate MOCK with VTL request and response templates" ;;
     tollgate_lambda) echo "Tollgate Lambda proxy (warm Rust fn, workers on the proxy's core)" ;;
     esac
 }
@@ -697,7 +700,7 @@ write_results() {
         echo
         echo "| Scenario | Requests/s | p50 latency | p99 latency | CPU per request | Peak RSS | Core $PROXY_CPU / $LOAD_CPU busy | wrk CPU | Other CPU | Errors |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-        for s in direct nginx tollgate_proxy tollgate_mock; do
+        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl; do
             has_scenario "$s" || continue
             local who=proxy errs non sock
             [[ $s != direct ]] || who=backend
@@ -756,7 +759,7 @@ write_ratios() {
     echo
     echo "| Scenario | Throughput vs nginx | Throughput vs direct | CPU/request vs nginx | p99 vs nginx | p99 vs direct |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for s in direct nginx tollgate_proxy tollgate_mock tollgate_lambda; do
+    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_lambda; do
         has_scenario "$s" || continue
         local cpu_vs=n/a
         [[ $s == direct ]] || cpu_vs=$(ratio "$(med "$s" cpu_us_per_req)" "$n_cpu")
@@ -817,6 +820,12 @@ write_targets() {
         cold=$(awk -v a="$(median "${COLD_PY_MS[@]}")" -v b="$(median "${PY_IMPORT_MS[@]}")" 'BEGIN { printf "%.1f", a - b }')
     fi
     echo "| Lambda proxy (warm Rust fn) throughput ≥ 0.5× MOCK on the same core | $(times_x "$lam") | $(verdict "$lam" '>=' 0.5) |"
+    if has_scenario tollgate_vtl && has_scenario tollgate_mock; then
+        local vtl vtl_cpu
+        vtl=$(ratio "$(med tollgate_vtl rps)" "$(med tollgate_mock rps)")
+        vtl_cpu=$(awk -v a="$(med tollgate_vtl cpu_us_per_req)" -v b="$(med tollgate_mock cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
+        echo "| (no target) MOCK with VTL request + response templates vs static MOCK | $(times_x "$vtl"), +$vtl_cpu µs CPU/request | — |"
+    fi
     echo "| Lambda proxy added p50 latency over MOCK < 250 µs (1 connection) | $added µs | $(verdict "$added" '<' 250) |"
     echo "| Cold Python function: first request < 150 ms over its own import time | $cold ms | $(verdict "$cold" '<' 150) |"
     if ((${#LATENCY_MOCK_P50[@]})); then

@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use http::{HeaderName, StatusCode};
 use tollgate_model::{
-    ApiDefinition, HttpMethod, Integration, IntegrationType, PassthroughBehavior, Stage,
+    ApiDefinition, ContentHandling, HttpMethod, Integration, IntegrationType, PassthroughBehavior,
+    Stage,
 };
 
 use crate::gateway_response::GatewayResponses;
 use crate::router::{RouteError, Router};
+use crate::templates::Templates;
 
 /// Why a deployment could not be compiled for a stage.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,8 +81,8 @@ pub enum CompiledIntegration {
 #[derive(Debug)]
 pub struct MockIntegration {
     pub passthrough: PassthroughBehavior,
-    /// Content type → request template.
-    pub request_templates: BTreeMap<String, String>,
+    /// Content type → request template (its `statusCode` picks the integration response).
+    pub request_templates: Templates,
     pub responses: IntegrationResponses,
 }
 
@@ -94,6 +96,11 @@ pub struct HttpIntegration {
     pub timeout: Duration,
     /// `integration.request.*` destinations and where their values come from.
     pub request_parameters: Vec<(Destination, Source)>,
+    /// HTTP only: request templates by content type, and what happens without a match.
+    pub request_templates: Templates,
+    pub passthrough: PassthroughBehavior,
+    /// HTTP only: conversion of the request body (see [`crate::binary`]).
+    pub content_handling: Option<ContentHandling>,
     pub insecure_tls: bool,
     pub responses: IntegrationResponses,
 }
@@ -106,6 +113,11 @@ pub struct LambdaIntegration {
     /// The function name or ARN, possibly with `${stageVariables.x}` parts.
     pub function: UriTemplate,
     pub timeout: Duration,
+    /// Non-proxy only: request templates by content type, and what happens without a match.
+    pub request_templates: Templates,
+    pub passthrough: PassthroughBehavior,
+    /// Non-proxy only: conversion of the request body (see [`crate::binary`]).
+    pub content_handling: Option<ContentHandling>,
     /// Non-proxy only: selected by the function's `errorMessage`.
     pub responses: IntegrationResponses,
 }
@@ -133,8 +145,8 @@ pub enum Source {
     ResponseHeader(HeaderName),
     /// `integration.response.multivalueheader.X` (comma-joined).
     ResponseMultiHeader(HeaderName),
-    /// `method.request.body[.path]` or `integration.response.body[.path]`: evaluated once the
-    /// mapping-template engine lands; until then only the whole body (no path) resolves.
+    /// `method.request.body[.path]` or `integration.response.body[.path]` (the path is JSONPath
+    /// without its leading `$`).
     Body(Option<String>),
 }
 
@@ -254,7 +266,9 @@ pub struct CompiledIntegrationResponse {
     pub pattern: Option<fancy_regex::Regex>,
     pub response_parameters: Vec<(HeaderName, Source)>,
     /// Content type → response template.
-    pub templates: BTreeMap<String, String>,
+    pub templates: Templates,
+    /// Conversion of the integration's response body (see [`crate::binary`]).
+    pub content_handling: Option<ContentHandling>,
     /// False when the method declares no method response for `status`: AWS then fails the
     /// request ("Output mapping refers to an invalid method response").
     pub method_response_declared: bool,
@@ -328,7 +342,8 @@ fn compile_responses(
             status,
             pattern,
             response_parameters,
-            templates: r.response_templates.clone(),
+            templates: Templates::compile(&r.response_templates),
+            content_handling: r.content_handling,
             method_response_declared: declared.contains(code.as_str()),
         };
         if compiled.pattern.is_some() {
@@ -357,7 +372,7 @@ fn compile_integration(
     Ok(match integration.kind {
         IntegrationType::Mock => CompiledIntegration::Mock(MockIntegration {
             passthrough: integration.passthrough_behavior,
-            request_templates: integration.request_templates.clone(),
+            request_templates: Templates::compile(&integration.request_templates),
             responses: compile_responses(integration, declared, path, verb)?,
         }),
         IntegrationType::Http | IntegrationType::HttpProxy => {
@@ -406,6 +421,9 @@ fn compile_integration(
                 method,
                 timeout: Duration::from_millis(u64::from(timeout)),
                 request_parameters,
+                request_templates: Templates::compile(&integration.request_templates),
+                passthrough: integration.passthrough_behavior,
+                content_handling: integration.content_handling,
                 insecure_tls: integration
                     .tls_config
                     .as_ref()
@@ -441,6 +459,9 @@ fn compile_integration(
                         .timeout_in_millis
                         .clamp(Integration::MIN_TIMEOUT_MS, Integration::DEFAULT_TIMEOUT_MS),
                 )),
+                request_templates: Templates::compile(&integration.request_templates),
+                passthrough: integration.passthrough_behavior,
+                content_handling: integration.content_handling,
                 responses: compile_responses(integration, declared, path, verb)?,
             })
         }

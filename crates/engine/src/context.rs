@@ -110,6 +110,20 @@ impl RequestContext {
         }
     }
 
+    /// A context for rendering outside any request (gateway responses before a stage is known).
+    pub fn detached() -> Self {
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        RequestContext::new(
+            &HeaderMap::new(),
+            ConnectionInfo {
+                peer: unspecified,
+                local: unspecified,
+                tls: false,
+                http2: false,
+            },
+        )
+    }
+
     pub fn stage_variable(&self, name: &str) -> Option<&str> {
         self.stage_variables.get(name).map(String::as_str)
     }

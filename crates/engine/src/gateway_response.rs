@@ -3,8 +3,8 @@
 //!
 //! Resolution is AWS's: a GatewayResponse for the exact type wins; otherwise DEFAULT_4XX /
 //! DEFAULT_5XX of the type's class (whose `statusCode` then applies to every uncustomised type
-//! of that class); otherwise the built-in response. Templates are not VTL: they support plain
-//! `$context.*`, `$stageVariables.*` and `$method.request.*` substitution only.
+//! of that class); otherwise the built-in response. Templates are mapping templates (VTL), with
+//! `$context.error.*` set.
 
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use tollgate_model::{GatewayResponse, GatewayResponseType};
 
 use crate::context::RequestContext;
+use crate::templates::{self, Templates, Vars};
 
 /// A request that ends with a gateway response.
 #[derive(Debug, Clone)]
@@ -73,15 +74,15 @@ pub struct RenderedResponse {
     pub body: Bytes,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Custom {
     status: Option<u16>,
     parameters: Vec<(HeaderName, String)>,
-    templates: Vec<(String, String)>,
+    templates: Templates,
 }
 
 /// The gateway responses of one deployment, resolved at compile time.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct GatewayResponses {
     custom: HashMap<GatewayResponseType, Custom>,
 }
@@ -106,11 +107,7 @@ impl GatewayResponses {
                 Custom {
                     status: r.status_code.as_deref().and_then(|s| s.parse().ok()),
                     parameters,
-                    templates: r
-                        .response_templates
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
+                    templates: Templates::compile(&r.response_templates),
                 },
             );
         }
@@ -131,13 +128,27 @@ impl GatewayResponses {
         let chosen = exact.or(class);
         let template = chosen.and_then(|c| {
             c.templates
-                .iter()
-                .find(|(ct, _)| ct == "application/json")
-                .or(c.templates.first())
-                .map(|(_, t)| t.as_str())
+                .get("application/json")
+                .or_else(|| c.templates.iter().next().map(|(_, t)| t))
         });
-        let body = match template {
-            Some(t) => substitute(t, error, ctx),
+        let rendered = template.and_then(|t| {
+            let fallback;
+            let ctx = match ctx {
+                Some(c) => c,
+                None => {
+                    fallback = RequestContext::detached();
+                    &fallback
+                }
+            };
+            let vars = Vars {
+                ctx,
+                body: "",
+                error: Some(error),
+            };
+            templates::render(t, &vars).ok().map(|r| r.body)
+        });
+        let body = match rendered {
+            Some(t) => t,
             None if kind.capital_message_key() => {
                 format!("{{\"Message\":{}}}", error.message_string())
             }
@@ -200,52 +211,6 @@ fn lookup(name: &str, error: &GatewayError, ctx: Option<&RequestContext>) -> Opt
         return ctx.context_variable(var);
     }
     None
-}
-
-/// Plain `$name.path` / `${name.path}` substitution; unknown references render empty.
-fn substitute(template: &str, error: &GatewayError, ctx: Option<&RequestContext>) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
-    let bytes = template.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            let (start, braced) = if bytes.get(i + 1) == Some(&b'{') {
-                (i + 2, true)
-            } else {
-                (i + 1, false)
-            };
-            let mut end = start;
-            while end < bytes.len()
-                && (bytes[end].is_ascii_alphanumeric()
-                    || bytes[end] == b'_'
-                    || bytes[end] == b'.'
-                    || bytes[end] == b'-')
-            {
-                end += 1;
-            }
-            // A reference never ends with a dot: `$context.stage.` is `$context.stage` then `.`.
-            while end > start && bytes[end - 1] == b'.' {
-                end -= 1;
-            }
-            let closed = !braced || bytes.get(end) == Some(&b'}');
-            if end > start && closed {
-                let name = &template[start..end];
-                if let Some(v) = lookup(name, error, ctx) {
-                    out.push_str(&v);
-                }
-                i = if braced { end + 1 } else { end };
-                continue;
-            }
-        }
-        let ch_len = template[i..]
-            .chars()
-            .next()
-            .map(char::len_utf8)
-            .unwrap_or(1);
-        out.push_str(&template[i..i + ch_len]);
-        i += ch_len;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -379,14 +344,20 @@ mod tests {
     }
 
     #[test]
-    fn substitution_handles_braces_and_unknowns() {
-        let e = GatewayError::new(GatewayResponseType::Throttled);
+    fn templates_are_vtl() {
+        let render = |t: &str| {
+            let g =
+                GatewayResponses::compile(&[custom(GatewayResponseType::Throttled, None, Some(t))]);
+            let r = g.render(&GatewayError::new(GatewayResponseType::Throttled), None);
+            body(&r).to_owned()
+        };
+        assert_eq!(render("${context.error.message}!"), "Too Many Requests!");
+        assert_eq!(render("[$context.nope]"), "[]");
+        assert_eq!(render("cost: $5 é"), "cost: $5 é");
+        assert_eq!(render("$"), "$");
         assert_eq!(
-            substitute("${context.error.message}!", &e, None),
-            "Too Many Requests!"
+            render("#if($context.error.responseType == 'THROTTLED')slow down#end"),
+            "slow down"
         );
-        assert_eq!(substitute("[$context.nope]", &e, None), "[]");
-        assert_eq!(substitute("cost: $5 é", &e, None), "cost:  é");
-        assert_eq!(substitute("$", &e, None), "$");
     }
 }

@@ -20,9 +20,7 @@ pub(crate) enum NotEnforced {
     ApiKeys,
     /// `x-amazon-apigateway-request-validators`.
     /// Mapping templates that need the Velocity engine (they contain `$` or `#`).
-    MappingTemplates,
     /// `x-amazon-apigateway-binary-media-types`.
-    BinaryMediaTypes,
     /// `x-amazon-apigateway-minimum-compression-size`.
     MinimumCompressionSize,
     /// `x-amazon-apigateway-policy`.
@@ -45,12 +43,6 @@ impl NotEnforced {
             ),
             NotEnforced::ApiKeys => format!(
                 "The API key requirement (an x-api-key security scheme, apiKeyRequired) {TAIL}: requests without an API key are accepted"
-            ),
-            NotEnforced::MappingTemplates => format!(
-                "A mapping template using VTL ('$' or '#') {TAIL}: only plain-text templates are rendered until the template engine lands"
-            ),
-            NotEnforced::BinaryMediaTypes => format!(
-                "x-amazon-apigateway-binary-media-types {TAIL} beyond Lambda proxy integrations: contentHandling conversions are not applied yet"
             ),
             NotEnforced::MinimumCompressionSize => format!(
                 "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"

@@ -428,9 +428,15 @@ impl<'a> Importer<'a> {
         for (ct, t) in m {
             match t {
                 Value::String(s) => {
-                    if needs_vtl(s) {
-                        self.d
-                            .not_enforced(&p.key(ct), NotEnforced::MappingTemplates);
+                    if needs_vtl(s)
+                        && let Err(e) = tollgate_vtl::Template::parse(s)
+                    {
+                        self.d.warn(
+                            &p.key(ct),
+                            format!(
+                                "The mapping template does not parse ({e}): requests that select it will fail with 500"
+                            ),
+                        );
                     }
                     out.insert(ct.clone(), s.clone());
                 }

@@ -321,3 +321,36 @@ fn yaml_depth_message_is_readable() {
         e.errors[0]
     );
 }
+
+#[test]
+fn templates_that_do_not_parse_are_kept_with_a_warning() {
+    let (def, warnings) = ok(r##"
+openapi: 3.0.1
+info: {title: t}
+paths:
+  /x:
+    post:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: '{"statusCode": 200}'
+          text/plain: "#if($input.body == 'a')\nyes"
+        responses: {default: {statusCode: "200"}}
+"##);
+    assert_eq!(
+        warnings,
+        [d(
+            "$.paths['/x'].post.x-amazon-apigateway-integration.requestTemplates['text/plain']",
+            "The mapping template does not parse (line 2, column 4: missing #end): requests that select it will fail with 500"
+        )]
+    );
+    let i = method(&def, "/x", HttpMethod::Post)
+        .method_integration
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        i.request_templates["text/plain"],
+        "#if($input.body == 'a')\nyes"
+    );
+}

@@ -157,7 +157,6 @@ fn warnings_name_what_is_not_enforced() {
     let imported = secured();
     let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
     let expected = [
-        "$.x-amazon-apigateway-binary-media-types: x-amazon-apigateway-binary-media-types is stored but not enforced by this version of Tollgate beyond Lambda proxy integrations: contentHandling conversions are not applied yet",
         "$.x-amazon-apigateway-minimum-compression-size: x-amazon-apigateway-minimum-compression-size is stored but not enforced by this version of Tollgate: responses are not compressed",
         "$.x-amazon-apigateway-policy: x-amazon-apigateway-policy is stored but not enforced by this version of Tollgate: requests are not checked against the resource policy",
         "$.x-amazon-apigateway-cors: x-amazon-apigateway-cors applies to HTTP APIs only and REST APIs ignore it: answer CORS with OPTIONS methods (for example MOCK integrations) and response headers instead",
@@ -169,7 +168,6 @@ fn warnings_name_what_is_not_enforced() {
         "$.components.securitySchemes.basicAuth: Security scheme 'basicAuth' (type http) is not supported by API Gateway and is ignored: only the x-api-key header, x-amazon-apigateway-authtype: awsSigv4 and x-amazon-apigateway-authorizer are",
         "$.security: Root-level security is ignored by API Gateway: declare security on each operation",
         "$.paths['/request'].get.security[0].api_key: The API key requirement (an x-api-key security scheme, apiKeyRequired) is stored but not enforced by this version of Tollgate: requests without an API key are accepted",
-        "$.paths['/request'].get.x-amazon-apigateway-integration.requestTemplates['application/json']: A mapping template using VTL ('$' or '#') is stored but not enforced by this version of Tollgate: only plain-text templates are rendered until the template engine lands",
         "$.paths['/iam'].get.security[0].sigv4: AWS_IAM authorization (x-amazon-apigateway-authtype: awsSigv4) is stored but not enforced by this version of Tollgate: requests are not checked for a SigV4 signature",
         "$.paths['/unwired'].post: No x-amazon-apigateway-integration: the method is imported without an integration, and a deployment needs one for every method",
     ];

@@ -404,3 +404,70 @@ async fn functions_declared_on_the_command_line_are_picked_up_while_serving() {
     let gone = run(&["delete", "later"]);
     assert!(String::from_utf8_lossy(&gone.stderr).contains("Function not found"));
 }
+
+const NON_PROXY_APP: &str = r#"
+import json
+
+def lookup(event, context):
+    if event.get("id") == "0":
+        raise Exception(json.dumps({"code": 404, "msg": "no pet"}))
+    return {"id": event.get("id"), "name": "Rex", "via": event.get("via")}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_non_proxy_integrations_use_templates_and_error_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(code.join("app.py"), NON_PROXY_APP).unwrap();
+    let data = dir.path().join("data");
+    let created = common::tollgate(&[
+        "functions",
+        "create",
+        "lookup",
+        "--runtime",
+        "python3.11",
+        "--handler",
+        "app.lookup",
+        "--code",
+        code.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:lookup/invocations";
+    // The reference's example 4: the error message is JSON, selected by a pattern and parsed
+    // by the template.
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "nonproxy", "version": "1"},
+        "paths": {"/pets/{id}": {"get": {
+            "responses": {"200": {"description": "ok"}, "404": {"description": "missing"}},
+            "x-amazon-apigateway-integration": {
+                "type": "aws", "httpMethod": "POST", "uri": uri,
+                "requestTemplates": {"application/json": "{\"id\": \"$input.params('id')\", \"via\": \"$context.httpMethod\"}"},
+                "responses": {
+                    "default": {"statusCode": "200"},
+                    ".*\"code\":\\s*404.*": {
+                        "statusCode": "404",
+                        "responseTemplates": {"application/json": "#set($e = $util.parseJson($input.path('$.errorMessage'))){\"error\":\"$e.msg\",\"code\":$e.code}"}
+                    }
+                }
+            }
+        }}}
+    });
+    let file = common::write_definition(dir.path(), "nonproxy.json", &doc);
+    let server = Tollgate::start(&data, &["--api", file.to_str().unwrap(), "--stage", "prod"]);
+    let id = server.api_id("nonproxy");
+    let http = Http::default();
+    let r = http.get(&server.url(&id, "prod", "/pets/7")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"id": "7", "name": "Rex", "via": "GET"}));
+    let r = http.get(&server.url(&id, "prod", "/pets/0")).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.text(), r#"{"error":"no pet","code":404}"#);
+}

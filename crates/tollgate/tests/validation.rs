@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Http, Tollgate, mock, write_definition};
+use common::mock;
 use http::Method;
 use serde_json::json;
 
@@ -68,30 +68,23 @@ fn api() -> serde_json::Value {
     })
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    server: Tollgate,
-    http: Http,
-    id: String,
-}
+type Fixture = common::Served;
 
 fn start() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_definition(dir.path(), "validation.json", &api());
-    let server = Tollgate::start(
-        &dir.path().join("data"),
-        &["--api", file.to_str().unwrap(), "--stage", "prod"],
-    );
-    let id = server.api_id("ReqValidation Sample");
-    Fixture {
-        _dir: dir,
-        server,
-        http: Http::default(),
-        id,
-    }
+    Fixture::start(&api(), "ReqValidation Sample")
 }
 
-impl Fixture {
+trait Call {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &'static str,
+    ) -> common::Reply;
+}
+
+impl Call for Fixture {
     async fn call(
         &self,
         method: Method,
@@ -99,8 +92,7 @@ impl Fixture {
         headers: &[(&str, &str)],
         body: &'static str,
     ) -> common::Reply {
-        let url = self.server.url(&self.id, "prod", path);
-        self.http.send(method, &url, headers, body).await
+        self.http.send(method, &self.url(path), headers, body).await
     }
 }
 

@@ -14,13 +14,18 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tollgate_model::GatewayResponseType;
 
+use crate::binary;
 use crate::body::{self, Body, MAX_PAYLOAD};
-use crate::compile::{Destination, HttpIntegration, UriPart};
+use crate::compile::{Destination, HttpIntegration, Source, UriPart};
 use crate::context::RequestContext;
 use crate::gateway_response::GatewayError;
 use crate::headers::{self, APPLICATION_JSON, X_AMZN_APIGATEWAY_API_ID, X_AMZN_TRACE_ID};
-use crate::integration::{header_value, resolve_request_source, resolve_response_source};
+use crate::integration::{
+    IntegrationOutput, header_value, method_response, resolve_request_source,
+};
+use crate::templates::{self, RequestBody};
 use crate::upstream::Upstream;
+use bytes::Bytes;
 
 /// Characters escaped when a static or decoded value is put into a URI path segment.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -38,20 +43,71 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// The method request, as an HTTP integration needs it.
+pub struct Call<'a> {
+    pub verb: ::http::Method,
+    pub body: Body,
+    pub raw_query: Option<&'a str>,
+    pub binary_media_types: &'a [String],
+}
+
 pub async fn invoke(
     upstream: &Upstream,
     integration: &HttpIntegration,
-    verb: ::http::Method,
-    request_body: Body,
-    raw_query: Option<&str>,
+    call: Call<'_>,
     ctx: &RequestContext,
 ) -> Result<Response<Body>, GatewayError> {
+    let Call {
+        verb,
+        body: mut request_body,
+        raw_query,
+        binary_media_types,
+    } = call;
+    // HTTP (non-proxy): the body is converted as `contentHandling` says; a text body then goes
+    // through the request template, when one applies. Body mapping sources need the method
+    // request's body too. Otherwise it streams.
+    let mut method_body: Option<Bytes> = None;
+    let mut overrides = templates::Overrides::default();
+    if !integration.proxy {
+        let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let binary = binary::is_binary(binary_media_types, content_type);
+        let selection = templates::select_request(
+            &integration.request_templates,
+            integration.passthrough,
+            content_type,
+        )?;
+        let needs_body = binary
+            || integration.content_handling.is_some()
+            || matches!(selection, RequestBody::Template(_))
+            || integration
+                .request_parameters
+                .iter()
+                .any(|(_, s)| matches!(s, Source::Body(_)));
+        let mut text: Option<Bytes> = None;
+        if needs_body {
+            let bytes = crate::pipeline::read_body(request_body).await?;
+            match binary::request(bytes.clone(), binary, integration.content_handling)? {
+                binary::Payload::Binary(b) => request_body = body::full(b),
+                binary::Payload::Text(t) => {
+                    request_body = body::full(t.clone());
+                    text = Some(t);
+                }
+            }
+            method_body = Some(bytes);
+        }
+        if let (RequestBody::Template(template), Some(bytes)) = (selection, &text) {
+            let rendered = templates::render_with_body(template, ctx, bytes)?;
+            request_body = body::full(rendered.body);
+            overrides = rendered.overrides;
+        }
+    }
+
     let mut path_values: Vec<(&str, String)> = Vec::new();
     let mut mapped_query: Vec<(&str, String)> = Vec::new();
-    let mut mapped_headers: Vec<(&::http::HeaderName, HeaderValue)> = Vec::new();
+    let mut mapped_headers: Vec<(::http::HeaderName, HeaderValue)> = Vec::new();
     for (destination, source) in &integration.request_parameters {
         // A mapping whose source is absent is omitted.
-        let Some(value) = resolve_request_source(source, ctx) else {
+        let Some(value) = resolve_request_source(source, ctx, method_body.as_deref()) else {
             continue;
         };
         match destination {
@@ -59,9 +115,26 @@ pub async fn invoke(
             Destination::Query(name) => mapped_query.push((name, value)),
             Destination::Header(name) => {
                 if let Some(v) = header_value(&value) {
-                    mapped_headers.push((name, v));
+                    mapped_headers.push((name.clone(), v));
                 }
             }
+        }
+    }
+    // A template's requestOverride values win over the mappings.
+    for (name, value) in &overrides.path {
+        path_values.retain(|(n, _)| n != name);
+        path_values.push((name, value.clone()));
+    }
+    for (name, value) in &overrides.query {
+        mapped_query.retain(|(n, _)| n != name);
+        mapped_query.push((name, value.clone()));
+    }
+    for (name, value) in &overrides.headers {
+        if let (Ok(n), Some(v)) = (
+            ::http::HeaderName::from_bytes(name.as_bytes()),
+            header_value(value),
+        ) {
+            mapped_headers.push((n, v));
         }
     }
 
@@ -87,7 +160,7 @@ pub async fn invoke(
         }
     }
     for (name, value) in mapped_headers {
-        out_headers.insert(name.clone(), value);
+        out_headers.insert(name, value);
     }
     if let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
         out_headers.insert(X_AMZN_TRACE_ID, v);
@@ -144,20 +217,18 @@ pub async fn invoke(
             return Err(GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502));
         }
     };
-    let mut response = Response::new(body::full(bytes));
-    *response.status_mut() = selected.status;
-    let headers = response.headers_mut();
-    for (name, source) in &selected.response_parameters {
-        if let Some(v) = resolve_response_source(source, ctx, Some(&parts.headers))
-            .as_deref()
-            .and_then(header_value)
-        {
-            headers.insert(name.clone(), v);
-        }
-    }
-    headers.entry(CONTENT_TYPE).or_insert(APPLICATION_JSON);
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let output = IntegrationOutput {
+        headers: Some(&parts.headers),
+        body: bytes,
+        binary: binary::is_binary(binary_media_types, content_type),
+    };
+    let mut response = method_response(selected, ctx, output, binary_media_types)?;
     if let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
-        headers.insert(X_AMZN_TRACE_ID, v);
+        response.headers_mut().insert(X_AMZN_TRACE_ID, v);
     }
     Ok(response)
 }

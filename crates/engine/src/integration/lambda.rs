@@ -18,7 +18,7 @@ use crate::compile::{CompiledStage, LambdaIntegration, UriPart};
 use crate::context::{ACCOUNT_ID, RequestContext};
 use crate::gateway_response::GatewayError;
 use crate::headers::{APPLICATION_JSON, X_AMZN_TRACE_ID};
-use crate::integration::{header_value, resolve_response_source};
+use crate::templates::{self, RequestBody};
 
 /// The region Tollgate reports in ARNs and events.
 pub const REGION: &str = "us-east-1";
@@ -82,29 +82,7 @@ fn event_header_name(name: &str, http2: bool) -> String {
     out
 }
 
-/// True when `content_type` matches one of the API's binary media types (`*/*`, `image/*`, exact).
-pub fn is_binary(binary_media_types: &[String], content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else { return false };
-    let ct = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if ct.is_empty() {
-        return false;
-    }
-    binary_media_types.iter().any(|t| {
-        let t = t.to_ascii_lowercase();
-        if t == "*/*" {
-            return true;
-        }
-        match t.strip_suffix("/*") {
-            Some(major) => ct.split('/').next() == Some(major),
-            None => t == ct,
-        }
-    })
-}
+pub use crate::binary::is_binary;
 
 /// What the event builder needs from the connection and the request beyond the context.
 pub struct EventInput<'a> {
@@ -528,10 +506,41 @@ pub async fn call(
 }
 
 /// Non-proxy: select the integration response by the function's `errorMessage` (empty on success).
+/// The payload of a non-proxy invocation: the body converted as `contentHandling` says, then the
+/// request template rendered over it, or the body itself (passthrough), or AWS's 415.
+pub fn non_proxy_payload(
+    integration: &LambdaIntegration,
+    ctx: &RequestContext,
+    body: Bytes,
+    binary_media_types: &[String],
+) -> Result<Bytes, GatewayError> {
+    let content_type = ctx
+        .headers
+        .get(::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let binary = is_binary(binary_media_types, content_type);
+    let body = match crate::binary::request(body, binary, integration.content_handling)? {
+        crate::binary::Payload::Binary(bytes) => return Ok(bytes),
+        crate::binary::Payload::Text(text) => text,
+    };
+    match templates::select_request(
+        &integration.request_templates,
+        integration.passthrough,
+        content_type,
+    )? {
+        RequestBody::Passthrough => Ok(body),
+        RequestBody::Template(template) => {
+            let rendered = templates::render_with_body(template, ctx, &body)?;
+            Ok(Bytes::from(rendered.body))
+        }
+    }
+}
+
 pub fn non_proxy_response(
     result: FunctionOutput,
     integration: &LambdaIntegration,
     ctx: &RequestContext,
+    binary_media_types: &[String],
 ) -> Result<Response<Body>, GatewayError> {
     let selection = if result.function_error {
         serde_json::from_slice::<Value>(&result.payload)
@@ -552,20 +561,15 @@ pub fn non_proxy_response(
     if !selected.method_response_declared {
         return Err(GatewayError::internal());
     }
-    let mut response = Response::new(body::full(result.payload));
-    *response.status_mut() = selected.status;
-    let headers = response.headers_mut();
-    for (name, source) in &selected.response_parameters {
-        if let Some(v) = resolve_response_source(source, ctx, None)
-            .as_deref()
-            .and_then(header_value)
-        {
-            headers.insert(name.clone(), v);
-        }
-    }
-    headers.entry(CONTENT_TYPE).or_insert(APPLICATION_JSON);
+    let output = crate::integration::IntegrationOutput {
+        headers: None,
+        body: result.payload,
+        binary: false,
+    };
+    let mut response =
+        crate::integration::method_response(selected, ctx, output, binary_media_types)?;
     if let Ok(v) = HeaderValue::from_str(&ctx.trace_id) {
-        headers.insert(X_AMZN_TRACE_ID, v);
+        response.headers_mut().insert(X_AMZN_TRACE_ID, v);
     }
     Ok(response)
 }
@@ -627,16 +631,6 @@ mod tests {
         assert_eq!(r.body, "hi");
         assert!(ok(r#"{"headers":null}"#).is_some());
         assert!(ok(r#"{"body":{"a":1}}"#).is_none());
-    }
-
-    #[test]
-    fn binary_media_types_match_wildcards() {
-        let types = vec!["image/*".to_owned(), "application/octet-stream".to_owned()];
-        assert!(is_binary(&types, Some("image/png")));
-        assert!(is_binary(&types, Some("application/octet-stream; x=1")));
-        assert!(!is_binary(&types, Some("application/json")));
-        assert!(!is_binary(&types, None));
-        assert!(is_binary(&["*/*".to_owned()], Some("text/plain")));
     }
 
     #[test]

@@ -204,9 +204,18 @@ impl Gateway {
         ctx: &RequestContext,
     ) -> Result<Response<Body>, GatewayError> {
         match &method.integration {
-            CompiledIntegration::Mock(mock) => integration::mock::invoke(mock, ctx),
+            CompiledIntegration::Mock(mock) => {
+                let payload = read_body(body).await?;
+                integration::mock::invoke(mock, ctx, &payload)
+            }
             CompiledIntegration::Http(http) => {
-                integration::http::invoke(self.upstream(), http, verb, body, raw_query, ctx).await
+                let call = integration::http::Call {
+                    verb,
+                    body,
+                    raw_query,
+                    binary_media_types: &stage.binary_media_types,
+                };
+                integration::http::invoke(self.upstream(), http, call, ctx).await
             }
             CompiledIntegration::Lambda(lambda) => {
                 let Some(functions) = self.functions() else {
@@ -230,8 +239,11 @@ impl Gateway {
                     let result = integration::lambda::call(functions, lambda, event, ctx).await?;
                     integration::lambda::proxy_response(&result, stage, ctx)
                 } else {
+                    let types = &stage.binary_media_types;
+                    let payload =
+                        integration::lambda::non_proxy_payload(lambda, ctx, payload, types)?;
                     let result = integration::lambda::call(functions, lambda, payload, ctx).await?;
-                    integration::lambda::non_proxy_response(result, lambda, ctx)
+                    integration::lambda::non_proxy_response(result, lambda, ctx, types)
                 }
             }
             CompiledIntegration::Unsupported(kind) => {
@@ -243,7 +255,7 @@ impl Gateway {
 }
 
 /// Reads a whole request body, bounded by the payload limit (413 beyond it).
-async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
+pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
     match body::collect_limited(body, MAX_PAYLOAD).await {
         Ok(bytes) => Ok(bytes),
         Err(body::CollectError::TooLarge) => {

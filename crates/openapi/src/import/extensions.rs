@@ -23,9 +23,6 @@ impl<'a> Importer<'a> {
                 }
                 "x-amazon-apigateway-binary-media-types" => {
                     let types = self.string_list(v, &p);
-                    if !types.is_empty() {
-                        self.d.not_enforced(&p, NotEnforced::BinaryMediaTypes);
-                    }
                     self.definition.rest_api.binary_media_types = types;
                 }
                 "x-amazon-apigateway-api-key-source" => {

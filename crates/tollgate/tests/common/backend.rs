@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 /// - `/slow/{ms}`: answers after `ms` milliseconds;
 /// - `/status/{code}`: answers `code` with body `status {code}`;
 /// - `/big/{bytes}`: answers a body of that many `x`;
+/// - `/reply`: answers 200 with the request's body;
 /// - anything else: 200 with a JSON echo of method, path, query, headers, body and the number of
 ///   the backend connection it came on, plus
 ///   `Server`, `X-Backend` and `Set-Cookie` (twice) response headers.
@@ -59,6 +60,33 @@ async fn handle(
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         r.headers_mut()
             .insert("x-backend-status", code.parse().unwrap());
+        return Ok(r);
+    }
+    if path == "/reply" {
+        // Answers with the request's own body, an `X-Backend-Id` header, the request's
+        // `X-Pet` header as `X-Got-Pet`, and `X-Reply-Type` (else the request's Content-Type) as
+        // Content-Type.
+        let pet = req.headers().get("x-pet").cloned();
+        let content_type = req
+            .headers()
+            .get("x-reply-type")
+            .or(req.headers().get("content-type"))
+            .cloned();
+        let body = req
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let mut r = Response::new(Full::new(body));
+        r.headers_mut()
+            .insert("x-backend-id", "backend-7".parse().unwrap());
+        if let Some(pet) = pet {
+            r.headers_mut().insert("x-got-pet", pet);
+        }
+        if let Some(ct) = content_type {
+            r.headers_mut().insert("content-type", ct);
+        }
         return Ok(r);
     }
     if let Some(n) = path.strip_prefix("/big/") {

@@ -209,6 +209,40 @@ pub fn tollgate(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).output().expect("run tollgate")
 }
 
+/// A `tollgate serve` of one definition deployed at stage `prod`, with what tests call it with.
+pub struct Served {
+    pub _dir: tempfile::TempDir,
+    pub server: Tollgate,
+    pub http: Http,
+    /// The API's id.
+    pub id: String,
+}
+
+impl Served {
+    /// Writes `doc` to a temporary directory, serves it at stage `prod` and finds the id of the
+    /// API titled `title`.
+    pub fn start(doc: &serde_json::Value, title: &str) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_definition(dir.path(), "api.json", doc);
+        let server = Tollgate::start(
+            &dir.path().join("data"),
+            &["--api", file.to_str().unwrap(), "--stage", "prod"],
+        );
+        let id = server.api_id(title);
+        Served {
+            _dir: dir,
+            server,
+            http: Http::default(),
+            id,
+        }
+    }
+
+    /// The invoke URL of `path` on stage `prod`.
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(&self.id, "prod", path)
+    }
+}
+
 /// Writes a definition into `dir` and returns its path.
 pub fn write_definition(dir: &Path, name: &str, doc: &serde_json::Value) -> PathBuf {
     let path = dir.join(name);

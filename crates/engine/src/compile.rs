@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use http::{HeaderName, StatusCode};
 use tollgate_model::{
-    ApiDefinition, ContentHandling, HttpMethod, Integration, IntegrationType, PassthroughBehavior,
-    Stage,
+    ApiDefinition, ApiKeySource, ContentHandling, HttpMethod, Integration, IntegrationType,
+    PassthroughBehavior, Stage,
 };
 
 use crate::gateway_response::GatewayResponses;
@@ -56,6 +56,8 @@ pub struct CompiledStage {
     pub gateway_responses: GatewayResponses,
     /// The API's binary media types (`image/png`, `image/*`, `*/*`).
     pub binary_media_types: Vec<String>,
+    /// Where API keys come from: the `x-api-key` header, or a Lambda authorizer.
+    pub api_key_source: ApiKeySource,
 }
 
 /// A method with everything its requests need.
@@ -66,6 +68,8 @@ pub struct CompiledMethod {
     pub http_method: HttpMethod,
     /// Required parameters and body model, when the method has a request validator.
     pub validation: Option<crate::validation::MethodValidation>,
+    /// Requests need an API key of a usage plan covering the stage.
+    pub api_key_required: bool,
     pub integration: CompiledIntegration,
 }
 
@@ -498,6 +502,7 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                 resource_path: resource.path.clone(),
                 http_method: *verb,
                 validation,
+                api_key_required: method.api_key_required,
                 integration,
             };
             router
@@ -517,6 +522,7 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
         router,
         gateway_responses: GatewayResponses::compile(&definition.gateway_responses),
         binary_media_types: definition.rest_api.binary_media_types.clone(),
+        api_key_source: definition.rest_api.api_key_source,
     })
 }
 

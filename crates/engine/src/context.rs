@@ -40,6 +40,38 @@ pub struct RequestContext {
     /// The path after the stage (or a custom domain's base path), raw: the proxy event's `path`.
     pub request_path: String,
     pub connection: ConnectionInfo,
+    /// `$context.identity.*` beyond the source IP and user agent: the API key, the IAM caller.
+    pub identity: CallerIdentity,
+    /// What the method's authorizer returned (`$context.authorizer.*`).
+    pub authorizer: Option<Arc<AuthorizerOutput>>,
+    /// A Lambda authorizer's `usageIdentifierKey` (the API key, with `apiKeySource: AUTHORIZER`).
+    pub usage_identifier_key: Option<String>,
+}
+
+/// Who is calling, as far as keys and signatures tell (`$context.identity.*`; unset is null).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub api_key: Option<String>,
+    pub api_key_id: Option<String>,
+    /// IAM: the access key id, the caller's account, user id and ARN.
+    pub access_key: Option<String>,
+    pub account_id: Option<String>,
+    pub caller: Option<String>,
+    pub user: Option<String>,
+    pub user_arn: Option<String>,
+}
+
+/// An authorizer's result as the integration sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizerOutput {
+    /// Lambda authorizers' `principalId`.
+    pub principal_id: Option<String>,
+    /// Lambda authorizers' `context`, values stringified (`3` → `"3"`, `true` → `"true"`).
+    pub context: Vec<(String, String)>,
+    /// JWT (Cognito user pool) authorizers' claims, as strings.
+    pub claims: Option<Vec<(String, String)>>,
+    /// How long the authorizer function took, in milliseconds (Lambda authorizers).
+    pub latency_ms: Option<u64>,
 }
 
 /// The client connection a request arrived on.
@@ -107,6 +139,9 @@ impl RequestContext {
             stage_variables: Arc::default(),
             request_path: String::new(),
             connection,
+            identity: CallerIdentity::default(),
+            authorizer: None,
+            usage_identifier_key: None,
         }
     }
 
@@ -195,6 +230,14 @@ impl RequestContext {
             "httpMethod" => self.http_method.clone(),
             "identity.sourceIp" => self.source_ip.clone(),
             "identity.userAgent" => self.user_agent.clone()?,
+            "identity.apiKey" => self.identity.api_key.clone()?,
+            "identity.apiKeyId" => self.identity.api_key_id.clone()?,
+            "identity.accessKey" => self.identity.access_key.clone()?,
+            "identity.accountId" => self.identity.account_id.clone()?,
+            "identity.caller" => self.identity.caller.clone()?,
+            "identity.user" => self.identity.user.clone()?,
+            "identity.userArn" => self.identity.user_arn.clone()?,
+            "authorizer.principalId" => self.authorizer.as_ref()?.principal_id.clone()?,
             "path" => self.path.clone(),
             "protocol" => "HTTP/1.1".to_owned(),
             "requestId" | "awsEndpointRequestId" => self.request_id.clone(),
@@ -204,7 +247,22 @@ impl RequestContext {
             "resourcePath" => self.resource_path.clone(),
             "stage" => self.stage.clone(),
             "isCanaryRequest" => "false".to_owned(),
-            _ => return None,
+            other => {
+                let authorizer = self.authorizer.as_ref()?;
+                let key = other.strip_prefix("authorizer.")?;
+                if let Some(claim) = key.strip_prefix("claims.") {
+                    let claims = authorizer.claims.as_ref()?;
+                    return claims
+                        .iter()
+                        .find(|(k, _)| k == claim)
+                        .map(|(_, v)| v.clone());
+                }
+                return authorizer
+                    .context
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone());
+            }
         })
     }
 }

@@ -7,6 +7,7 @@ use arc_swap::ArcSwap;
 
 use tollgate_model::BasePathMapping;
 
+use crate::api_keys::KeyTable;
 use crate::compile::CompiledStage;
 use crate::integration::lambda::Functions;
 use crate::upstream::Upstream;
@@ -19,6 +20,8 @@ pub struct StageTable {
     names: HashMap<String, String>,
     /// Custom domain (lower case) → its base path mappings, `(none)` last.
     domains: HashMap<String, Vec<BasePathMapping>>,
+    /// API keys and usage plans (account-wide: they change without a redeploy).
+    keys: Arc<KeyTable>,
 }
 
 impl StageTable {
@@ -56,7 +59,18 @@ impl StageTable {
                 .filter_map(|(n, id)| Some((n, id?)))
                 .collect(),
             domains,
+            keys: Arc::default(),
         }
+    }
+
+    /// The same table with `keys` as its API keys and usage plans.
+    pub fn with_keys(mut self, keys: KeyTable) -> Self {
+        self.keys = Arc::new(keys);
+        self
+    }
+
+    pub fn keys(&self) -> &KeyTable {
+        &self.keys
     }
 
     /// The base path mapping a request to `host` (lower case, no port) for `path` uses, and the

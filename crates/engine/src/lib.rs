@@ -6,6 +6,7 @@
 //! published to the [`Gateway`]; [`Gateway::handle`] serves requests against whatever table is
 //! current, running the phases of [`pipeline`].
 
+pub mod api_keys;
 pub mod binary;
 pub mod body;
 pub mod compile;

@@ -290,21 +290,42 @@ fn opt(v: Option<&str>) -> Value {
 
 /// `$context`, as a Java map (with empty override maps for templates to fill).
 fn context_value(ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
+    let who = &ctx.identity;
     let identity = Value::java_map([
-        ("accountId", Value::Null),
-        ("apiKey", Value::Null),
-        ("apiKeyId", Value::Null),
-        ("caller", Value::Null),
+        ("accessKey", opt(who.access_key.as_deref())),
+        ("accountId", opt(who.account_id.as_deref())),
+        ("apiKey", opt(who.api_key.as_deref())),
+        ("apiKeyId", opt(who.api_key_id.as_deref())),
+        ("caller", opt(who.caller.as_deref())),
         ("cognitoAuthenticationProvider", Value::Null),
         ("cognitoAuthenticationType", Value::Null),
         ("cognitoIdentityId", Value::Null),
         ("cognitoIdentityPoolId", Value::Null),
         ("principalOrgId", Value::Null),
         ("sourceIp", s(&ctx.source_ip)),
-        ("user", Value::Null),
+        ("user", opt(who.user.as_deref())),
         ("userAgent", opt(ctx.user_agent.as_deref())),
-        ("userArn", Value::Null),
+        ("userArn", opt(who.user_arn.as_deref())),
     ]);
+    let authorizer = match &ctx.authorizer {
+        None => Value::java_map::<&str>([]),
+        Some(a) => {
+            let mut entries: Vec<(String, Value)> = Vec::new();
+            if let Some(p) = &a.principal_id {
+                entries.push(("principalId".to_owned(), s(p)));
+            }
+            for (k, v) in &a.context {
+                entries.push((k.clone(), s(v)));
+            }
+            if let Some(claims) = &a.claims {
+                entries.push((
+                    "claims".to_owned(),
+                    Value::java_map(claims.iter().map(|(k, v)| (k.clone(), s(v)))),
+                ));
+            }
+            Value::java_map(entries)
+        }
+    };
     let error = Value::java_map([
         ("message", opt(error.and_then(|e| e.message.as_deref()))),
         (
@@ -324,7 +345,7 @@ fn context_value(ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
     Value::java_map([
         ("accountId", s(ACCOUNT_ID)),
         ("apiId", s(&ctx.api_id)),
-        ("authorizer", empty()),
+        ("authorizer", authorizer),
         ("awsEndpointRequestId", s(&ctx.request_id)),
         ("deploymentId", s(&ctx.deployment_id)),
         ("domainName", s(&ctx.domain_name)),

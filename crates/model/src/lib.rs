@@ -13,6 +13,7 @@ mod gateway_response;
 pub mod ids;
 mod method;
 mod rest_api;
+mod usage_plan;
 
 pub use definition::{ApiDefinition, DefinitionError};
 pub use deployment::{
@@ -28,6 +29,10 @@ pub use method::{
 pub use rest_api::{
     ApiKeySource, Authorizer, EndpointConfiguration, EndpointType, Model, PathPart,
     RequestValidator, Resource, RestApi,
+};
+pub use usage_plan::{
+    ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
+    UsageRecord,
 };
 
 /// The account id Tollgate reports wherever AWS reports the caller's or owner's account.

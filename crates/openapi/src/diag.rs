@@ -17,7 +17,6 @@ pub(crate) enum NotEnforced {
     /// `AWS_IAM` authorization (SigV4).
     AwsIam,
     /// `apiKeyRequired` on methods.
-    ApiKeys,
     /// `x-amazon-apigateway-request-validators`.
     /// Mapping templates that need the Velocity engine (they contain `$` or `#`).
     /// `x-amazon-apigateway-binary-media-types`.
@@ -40,9 +39,6 @@ impl NotEnforced {
             ),
             NotEnforced::AwsIam => format!(
                 "AWS_IAM authorization (x-amazon-apigateway-authtype: awsSigv4) {TAIL}: requests are not checked for a SigV4 signature"
-            ),
-            NotEnforced::ApiKeys => format!(
-                "The API key requirement (an x-api-key security scheme, apiKeyRequired) {TAIL}: requests without an API key are accepted"
             ),
             NotEnforced::MinimumCompressionSize => format!(
                 "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"

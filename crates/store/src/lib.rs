@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use tollgate_model::{
-    ApiDefinition, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi, Stage,
+    ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi,
+    Stage, UsagePlan, UsageRecord,
 };
 
 pub use sqlite::SqliteStore;
@@ -33,6 +34,12 @@ pub enum StoreError {
     DomainNotFound(String),
     #[error("Invalid base path mapping identifier specified")]
     BasePathMappingNotFound { domain: String, base_path: String },
+    #[error("Invalid API Key identifier specified")]
+    ApiKeyNotFound(String),
+    #[error("Invalid Usage Plan ID specified")]
+    UsagePlanNotFound(String),
+    #[error("Invalid Usage Plan Key identifier specified")]
+    UsagePlanKeyNotFound { plan_id: String, key_id: String },
     /// Lambda's text for an unknown function.
     #[error("Function not found: arn:aws:lambda:us-east-1:{account}:function:{0}", account = tollgate_model::ACCOUNT_ID)]
     FunctionNotFound(String),
@@ -148,6 +155,52 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a function declaration (`FunctionNotFound` when there is none).
     async fn delete_function(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Creates an API key. Its id and value must be new (`Conflict` otherwise).
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    /// Replaces an existing API key (`ApiKeyNotFound` otherwise); the value must stay unique.
+    async fn update_api_key(&self, key: &ApiKey) -> Result<(), StoreError>;
+
+    async fn get_api_key(&self, id: &str) -> Result<ApiKey, StoreError>;
+
+    /// All API keys, oldest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+
+    /// Deletes a key and its plan memberships.
+    async fn delete_api_key(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Creates or replaces a usage plan. Every stage it names must exist (`BadRequest`).
+    async fn put_usage_plan(&self, plan: &UsagePlan) -> Result<(), StoreError>;
+
+    async fn get_usage_plan(&self, id: &str) -> Result<UsagePlan, StoreError>;
+
+    /// All usage plans, oldest first.
+    async fn list_usage_plans(&self) -> Result<Vec<UsagePlan>, StoreError>;
+
+    /// Deletes a plan and its key memberships (its usage records stay).
+    async fn delete_usage_plan(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Adds a key to a plan. A key may be in only one plan per stage (`Conflict`).
+    async fn add_usage_plan_key(&self, plan_id: &str, key_id: &str) -> Result<(), StoreError>;
+
+    async fn remove_usage_plan_key(&self, plan_id: &str, key_id: &str) -> Result<(), StoreError>;
+
+    /// Every `(plan_id, key_id)` membership.
+    async fn all_usage_plan_keys(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Adds the counts of `records` to the stored per-day usage, in one transaction. Does not
+    /// change the revision.
+    async fn record_usage(&self, records: &[UsageRecord]) -> Result<(), StoreError>;
+
+    /// Stored usage of a plan (one key, or all) for the days `from..=to` (`YYYY-MM-DD`).
+    async fn usage(
+        &self,
+        plan_id: &str,
+        key_id: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<UsageRecord>, StoreError>;
 
     /// A number that grows whenever anything the data plane serves changes, whichever process
     /// made the change. Cheap enough to poll a few times a second.

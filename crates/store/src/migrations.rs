@@ -122,6 +122,37 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL -- the FunctionDefinition
     ) WITHOUT ROWID;
     "#,
+    // 4: API keys, usage plans, their keys, and metered usage.
+    r#"
+    CREATE TABLE api_keys (
+        seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+        id    TEXT NOT NULL UNIQUE,
+        value TEXT NOT NULL UNIQUE,
+        body  TEXT NOT NULL -- the ApiKey
+    );
+
+    CREATE TABLE usage_plans (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        id   TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL -- the UsagePlan
+    );
+
+    CREATE TABLE usage_plan_keys (
+        plan_id TEXT NOT NULL REFERENCES usage_plans (id) ON DELETE CASCADE,
+        key_id  TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+        PRIMARY KEY (plan_id, key_id)
+    ) WITHOUT ROWID;
+
+    -- Requests per plan, key and UTC day. Not part of the revision: metering does not change
+    -- what the data plane serves.
+    CREATE TABLE usage (
+        plan_id TEXT    NOT NULL,
+        key_id  TEXT    NOT NULL,
+        day     TEXT    NOT NULL, -- YYYY-MM-DD
+        used    INTEGER NOT NULL,
+        PRIMARY KEY (plan_id, key_id, day)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -18,7 +18,8 @@ use rusqlite::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tollgate_model::{
-    ApiDefinition, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi, Stage,
+    ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi,
+    Stage, UsagePlan, UsageRecord,
 };
 
 use crate::migrations;
@@ -210,6 +211,59 @@ fn bump_revision(tx: &Transaction<'_>) -> Result<(), StoreError> {
         return Err(StoreError::Backend(
             "increasing the revision: the meta row is missing".to_owned(),
         ));
+    }
+    Ok(())
+}
+
+fn load_usage_plan(conn: &Connection, id: &str) -> Result<UsagePlan, StoreError> {
+    keyed_bodies(
+        conn,
+        "reading a usage plan",
+        "usage plan",
+        "SELECT id, body FROM usage_plans WHERE id = ?1",
+        [id],
+    )?
+    .pop()
+    .map(|(_, p)| p)
+    .ok_or_else(|| StoreError::UsagePlanNotFound(id.to_owned()))
+}
+
+/// A key may be in only one plan per stage: checks `plan`'s stages against the other plans of
+/// `key` (or of each of `plan`'s keys when `key` is `None`).
+fn check_one_plan_per_stage(
+    conn: &Connection,
+    plan: &UsagePlan,
+    key: Option<&str>,
+) -> Result<(), StoreError> {
+    let pairs: Vec<(String, String)> = {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT a.key_id, a.plan_id FROM usage_plan_keys a \
+                 WHERE a.plan_id <> ?1 AND (?2 IS NULL OR a.key_id = ?2) \
+                 AND (?2 IS NOT NULL OR a.key_id IN \
+                      (SELECT key_id FROM usage_plan_keys WHERE plan_id = ?1))",
+            )
+            .map_err(backend("checking usage plan stages"))?;
+        let rows = stmt
+            .query_map(rusqlite::params![plan.id, key], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .map_err(backend("checking usage plan stages"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(backend("checking usage plan stages"))?
+    };
+    for (key_id, other_id) in pairs {
+        let other = load_usage_plan(conn, &other_id)?;
+        if let Some(stage) = plan
+            .api_stages
+            .iter()
+            .find(|s| other.covers(&s.api_id, &s.stage))
+        {
+            return Err(StoreError::Conflict(format!(
+                "API Key {key_id} is already associated with usage plan {other_id} for stage {}:{}",
+                stage.api_id, stage.stage
+            )));
+        }
     }
     Ok(())
 }
@@ -945,6 +999,278 @@ impl Store for SqliteStore {
                 return Err(StoreError::FunctionNotFound(name));
             }
             bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn create_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.write("storing an API key", move |tx| {
+            let taken: bool = tx
+                .prepare_cached("SELECT 1 FROM api_keys WHERE id = ?1 OR value = ?2")
+                .and_then(|mut s| s.exists([&key.id, &key.value]))
+                .map_err(backend("storing an API key"))?;
+            if taken {
+                return Err(StoreError::Conflict("API Key already exists".to_owned()));
+            }
+            let body = to_json("API key", &key)?;
+            tx.execute(
+                "INSERT INTO api_keys (id, value, body) VALUES (?1, ?2, ?3)",
+                [&key.id, &key.value, &body],
+            )
+            .map_err(backend("storing an API key"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn update_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.write("updating an API key", move |tx| {
+            let taken: bool = tx
+                .prepare_cached("SELECT 1 FROM api_keys WHERE value = ?1 AND id <> ?2")
+                .and_then(|mut s| s.exists([&key.value, &key.id]))
+                .map_err(backend("updating an API key"))?;
+            if taken {
+                return Err(StoreError::Conflict("API Key already exists".to_owned()));
+            }
+            let body = to_json("API key", &key)?;
+            let changed = tx
+                .execute(
+                    "UPDATE api_keys SET value = ?2, body = ?3 WHERE id = ?1",
+                    [&key.id, &key.value, &body],
+                )
+                .map_err(backend("updating an API key"))?;
+            if changed == 0 {
+                return Err(StoreError::ApiKeyNotFound(key.id));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_api_key(&self, id: &str) -> Result<ApiKey, StoreError> {
+        let id = id.to_owned();
+        self.read("reading an API key", move |tx| {
+            keyed_bodies(
+                tx,
+                "reading an API key",
+                "API key",
+                "SELECT id, body FROM api_keys WHERE id = ?1",
+                [&id],
+            )?
+            .pop()
+            .map(|(_, k)| k)
+            .ok_or(StoreError::ApiKeyNotFound(id))
+        })
+        .await
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        self.read("listing API keys", |tx| {
+            let keys = keyed_bodies(
+                tx,
+                "listing API keys",
+                "API key",
+                "SELECT id, body FROM api_keys ORDER BY seq",
+                [],
+            )?;
+            Ok(keys.into_iter().map(|(_, k)| k).collect())
+        })
+        .await
+    }
+
+    async fn delete_api_key(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write("deleting an API key", move |tx| {
+            let changed = tx
+                .execute("DELETE FROM api_keys WHERE id = ?1", [&id])
+                .map_err(backend("deleting an API key"))?;
+            if changed == 0 {
+                return Err(StoreError::ApiKeyNotFound(id));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn put_usage_plan(&self, plan: &UsagePlan) -> Result<(), StoreError> {
+        let plan = plan.clone();
+        self.write("storing a usage plan", move |tx| {
+            for stage in &plan.api_stages {
+                let known: bool = tx
+                    .prepare_cached("SELECT 1 FROM stages WHERE api_id = ?1 AND stage_name = ?2")
+                    .and_then(|mut s| s.exists([&stage.api_id, &stage.stage]))
+                    .map_err(backend("storing a usage plan"))?;
+                if !known {
+                    return Err(StoreError::BadRequest(format!(
+                        "Invalid API Stage {{api: {}, stage: {}}} specified for usageplan {}",
+                        stage.api_id, stage.stage, plan.id
+                    )));
+                }
+            }
+            check_one_plan_per_stage(tx, &plan, None)?;
+            let body = to_json("usage plan", &plan)?;
+            tx.execute(
+                "INSERT INTO usage_plans (id, body) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                [&plan.id, &body],
+            )
+            .map_err(backend("storing a usage plan"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_usage_plan(&self, id: &str) -> Result<UsagePlan, StoreError> {
+        let id = id.to_owned();
+        self.read("reading a usage plan", move |tx| load_usage_plan(tx, &id))
+            .await
+    }
+
+    async fn list_usage_plans(&self) -> Result<Vec<UsagePlan>, StoreError> {
+        self.read("listing usage plans", |tx| {
+            let plans = keyed_bodies(
+                tx,
+                "listing usage plans",
+                "usage plan",
+                "SELECT id, body FROM usage_plans ORDER BY seq",
+                [],
+            )?;
+            Ok(plans.into_iter().map(|(_, p)| p).collect())
+        })
+        .await
+    }
+
+    async fn delete_usage_plan(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write("deleting a usage plan", move |tx| {
+            let changed = tx
+                .execute("DELETE FROM usage_plans WHERE id = ?1", [&id])
+                .map_err(backend("deleting a usage plan"))?;
+            if changed == 0 {
+                return Err(StoreError::UsagePlanNotFound(id));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn add_usage_plan_key(&self, plan_id: &str, key_id: &str) -> Result<(), StoreError> {
+        let (plan_id, key_id) = (plan_id.to_owned(), key_id.to_owned());
+        self.write("adding a key to a usage plan", move |tx| {
+            let plan = load_usage_plan(tx, &plan_id)?;
+            let key_known: bool = tx
+                .prepare_cached("SELECT 1 FROM api_keys WHERE id = ?1")
+                .and_then(|mut s| s.exists([&key_id]))
+                .map_err(backend("adding a key to a usage plan"))?;
+            if !key_known {
+                return Err(StoreError::ApiKeyNotFound(key_id));
+            }
+            check_one_plan_per_stage(tx, &plan, Some(&key_id))?;
+            let changed = tx
+                .execute(
+                    "INSERT OR IGNORE INTO usage_plan_keys (plan_id, key_id) VALUES (?1, ?2)",
+                    [&plan_id, &key_id],
+                )
+                .map_err(backend("adding a key to a usage plan"))?;
+            if changed == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "Usage Plan {plan_id} cannot be added because API Key {key_id} is already associated with it"
+                )));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn remove_usage_plan_key(&self, plan_id: &str, key_id: &str) -> Result<(), StoreError> {
+        let (plan_id, key_id) = (plan_id.to_owned(), key_id.to_owned());
+        self.write("removing a key from a usage plan", move |tx| {
+            let changed = tx
+                .execute(
+                    "DELETE FROM usage_plan_keys WHERE plan_id = ?1 AND key_id = ?2",
+                    [&plan_id, &key_id],
+                )
+                .map_err(backend("removing a key from a usage plan"))?;
+            if changed == 0 {
+                return Err(StoreError::UsagePlanKeyNotFound { plan_id, key_id });
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn all_usage_plan_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read("listing usage plan keys", |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT plan_id, key_id FROM usage_plan_keys ORDER BY plan_id, key_id",
+                )
+                .map_err(backend("listing usage plan keys"))?;
+            let rows = stmt
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(backend("listing usage plan keys"))?;
+            rows.collect::<Result<Vec<(String, String)>, _>>()
+                .map_err(backend("listing usage plan keys"))
+        })
+        .await
+    }
+
+    async fn record_usage(&self, records: &[UsageRecord]) -> Result<(), StoreError> {
+        let records = records.to_vec();
+        // Metering is not configuration: no revision bump, so no data-plane reload.
+        self.write("recording usage", move |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO usage (plan_id, key_id, day, used) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (plan_id, key_id, day) DO UPDATE SET used = used + excluded.used",
+                )
+                .map_err(backend("recording usage"))?;
+            for r in &records {
+                let used = i64::try_from(r.used).unwrap_or(i64::MAX);
+                stmt.execute(rusqlite::params![r.plan_id, r.key_id, r.day, used])
+                    .map_err(backend("recording usage"))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn usage(
+        &self,
+        plan_id: &str,
+        key_id: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<UsageRecord>, StoreError> {
+        let (plan_id, key_id, from, to) = (
+            plan_id.to_owned(),
+            key_id.map(str::to_owned),
+            from.to_owned(),
+            to.to_owned(),
+        );
+        self.read("reading usage", move |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT key_id, day, used FROM usage WHERE plan_id = ?1 \
+                     AND (?2 IS NULL OR key_id = ?2) AND day >= ?3 AND day <= ?4 \
+                     ORDER BY key_id, day",
+                )
+                .map_err(backend("reading usage"))?;
+            let rows = stmt
+                .query_map(rusqlite::params![plan_id, key_id, from, to], |row| {
+                    let used: i64 = row.get(2)?;
+                    Ok(UsageRecord {
+                        plan_id: plan_id.clone(),
+                        key_id: row.get(0)?,
+                        day: row.get(1)?,
+                        used: u64::try_from(used).unwrap_or(0),
+                    })
+                })
+                .map_err(backend("reading usage"))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(backend("reading usage"))
         })
         .await
     }

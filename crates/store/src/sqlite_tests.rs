@@ -889,3 +889,125 @@ async fn functions_are_stored_replaced_and_deleted() {
         Err(StoreError::FunctionNotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn api_keys_usage_plans_and_usage() {
+    use tollgate_model::{ApiKey, ApiStage, QuotaPeriod, QuotaSettings, UsagePlan, UsageRecord};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let def = deployable("pets");
+    store.create_api(&def).await.expect("create");
+    let api = def.rest_api.id.clone();
+    store.deploy(&api, &request("prod")).await.expect("deploy");
+    let key = |id: &str, value: &str| ApiKey {
+        id: id.to_owned(),
+        value: value.to_owned(),
+        name: id.to_owned(),
+        customer_id: None,
+        description: None,
+        enabled: true,
+        created_date: 1,
+        last_updated_date: 1,
+        stage_keys: Vec::new(),
+        tags: Default::default(),
+    };
+    store
+        .create_api_key(&key("k1", "aaaaaaaaaaaaaaaaaaaaaaaa"))
+        .await
+        .expect("key");
+    // Same value twice: refused, nothing stored.
+    assert!(matches!(
+        store
+            .create_api_key(&key("k2", "aaaaaaaaaaaaaaaaaaaaaaaa"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_api_key(&key("k2", "bbbbbbbbbbbbbbbbbbbbbbbb"))
+        .await
+        .expect("key 2");
+    let plan = |id: &str, stage: &str| UsagePlan {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        description: None,
+        api_stages: vec![ApiStage {
+            api_id: api.clone(),
+            stage: stage.to_owned(),
+            throttle: Default::default(),
+        }],
+        throttle: None,
+        quota: Some(QuotaSettings {
+            limit: 100,
+            offset: 0,
+            period: QuotaPeriod::Day,
+        }),
+        product_code: None,
+        tags: Default::default(),
+    };
+    let unknown_stage = store.put_usage_plan(&plan("p0", "nope")).await.unwrap_err();
+    assert!(
+        unknown_stage.to_string().contains("Invalid API Stage"),
+        "{unknown_stage}"
+    );
+    store
+        .put_usage_plan(&plan("p1", "prod"))
+        .await
+        .expect("plan");
+    store
+        .put_usage_plan(&plan("p2", "prod"))
+        .await
+        .expect("plan 2");
+    store.add_usage_plan_key("p1", "k1").await.expect("member");
+    // One plan per stage per key.
+    let twice = store.add_usage_plan_key("p2", "k1").await.unwrap_err();
+    assert!(matches!(twice, StoreError::Conflict(_)), "{twice}");
+    assert!(matches!(
+        store.add_usage_plan_key("p1", "zz").await,
+        Err(StoreError::ApiKeyNotFound(_))
+    ));
+    store
+        .add_usage_plan_key("p2", "k2")
+        .await
+        .expect("member 2");
+    assert_eq!(
+        store.all_usage_plan_keys().await.unwrap(),
+        [
+            ("p1".to_owned(), "k1".to_owned()),
+            ("p2".to_owned(), "k2".to_owned())
+        ]
+    );
+
+    // Usage adds up and does not move the revision.
+    let before = store.revision().await.unwrap();
+    let rec = |day: &str, used| UsageRecord {
+        plan_id: "p1".into(),
+        key_id: "k1".into(),
+        day: day.into(),
+        used,
+    };
+    store
+        .record_usage(&[rec("2026-11-24", 3), rec("2026-11-25", 2)])
+        .await
+        .unwrap();
+    store.record_usage(&[rec("2026-11-25", 5)]).await.unwrap();
+    assert_eq!(store.revision().await.unwrap(), before);
+    assert_eq!(
+        store
+            .usage("p1", Some("k1"), "2026-11-25", "2026-11-30")
+            .await
+            .unwrap(),
+        [rec("2026-11-25", 7)]
+    );
+    // Deleting a key removes its memberships.
+    store.delete_api_key("k1").await.unwrap();
+    assert_eq!(
+        store.all_usage_plan_keys().await.unwrap(),
+        [("p2".to_owned(), "k2".to_owned())]
+    );
+    assert!(matches!(
+        store.get_api_key("k1").await,
+        Err(StoreError::ApiKeyNotFound(_))
+    ));
+    store.delete_usage_plan("p2").await.unwrap();
+    assert!(store.all_usage_plan_keys().await.unwrap().is_empty());
+}

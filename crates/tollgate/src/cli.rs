@@ -39,6 +39,157 @@ pub enum Command {
     /// Functions of the embedded function host (a running `serve` picks changes up)
     #[command(subcommand)]
     Functions(FunctionsCommand),
+    /// API keys (a running `serve` picks changes up)
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Usage plans: stages, throttles, quotas and their keys
+    #[command(subcommand)]
+    Plans(PlansCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key (its value is generated unless --value is given)
+    Create(KeyCreateArgs),
+    /// List API keys
+    List(KeyListArgs),
+    /// Enable a key
+    Enable(KeyIdArgs),
+    /// Disable a key (requests with it get 403)
+    Disable(KeyIdArgs),
+    /// Delete a key
+    Delete(KeyIdArgs),
+    /// Import keys from AWS's CSV format (Name, Key, Description, Enabled, UsagePlanIds columns)
+    Import(KeyImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyCreateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long)]
+    pub name: String,
+    /// The key's value (20-128 characters); generated when absent
+    #[arg(long)]
+    pub value: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub customer_id: Option<String>,
+    /// Create the key disabled
+    #[arg(long)]
+    pub disabled: bool,
+    /// Also add the key to this usage plan
+    #[arg(long, value_name = "PLAN_ID")]
+    pub plan: Option<String>,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Show the keys' values
+    #[arg(long)]
+    pub include_values: bool,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The key's id
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyImportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The CSV file
+    pub file: PathBuf,
+    /// Import nothing when any row has a problem
+    #[arg(long)]
+    pub fail_on_warnings: bool,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlansCommand {
+    /// Create a usage plan
+    Create(PlanCreateArgs),
+    /// List usage plans with their keys
+    List(PlanListArgs),
+    /// Add an API key to a plan
+    AddKey(PlanKeyArgs),
+    /// Remove an API key from a plan
+    RemoveKey(PlanKeyArgs),
+    /// Delete a plan
+    Delete(PlanIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanCreateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A stage the plan covers: API_ID:STAGE; repeatable
+    #[arg(long = "stage", value_name = "API_ID:STAGE")]
+    pub stages: Vec<String>,
+    /// Requests per second per key (token refill rate)
+    #[arg(long, requires = "burst")]
+    pub rate: Option<f64>,
+    /// Burst per key (token bucket capacity)
+    #[arg(long, requires = "rate")]
+    pub burst: Option<u32>,
+    /// A per-method throttle: API_ID:STAGE:/path/METHOD=RATE,BURST; repeatable
+    #[arg(
+        long = "method-throttle",
+        value_name = "API_ID:STAGE:/path/METHOD=RATE,BURST"
+    )]
+    pub method_throttles: Vec<String>,
+    /// Requests per quota period per key
+    #[arg(long, requires = "quota_period")]
+    pub quota_limit: Option<u64>,
+    /// DAY, WEEK or MONTH
+    #[arg(long, requires = "quota_limit")]
+    pub quota_period: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    pub quota_offset: u32,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanKeyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The plan's id
+    pub plan: String,
+    /// The key's id
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanIdArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    pub plan: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! functions.
 
 mod functions;
+mod keys;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apis(args) => block_on(apis(args)),
         Command::Domains(command) => block_on(domains(command)),
         Command::Functions(command) => block_on(functions::run(command)),
+        Command::Keys(command) => block_on(keys::keys(command)),
+        Command::Plans(command) => block_on(keys::plans(command)),
     }
 }
 

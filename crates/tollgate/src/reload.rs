@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use tollgate_engine::api_keys::KeyTable;
 use tollgate_engine::{CompiledStage, Gateway, StageTable, compile};
 use tollgate_lambda::FunctionHost;
 use tollgate_store::Store;
@@ -132,7 +133,13 @@ impl<S: Store> Reloader<S> {
             }
         }
         self.compiled = compiled;
-        self.gateway.publish(StageTable::new(table, mappings));
+        let keys = KeyTable::new(
+            self.store.list_api_keys().await?,
+            self.store.list_usage_plans().await?,
+            &self.store.all_usage_plan_keys().await?,
+        );
+        self.gateway
+            .publish(StageTable::new(table, mappings).with_keys(keys));
         self.revision = Some(revision);
         crate::memory::release_freed();
         Ok(())

@@ -146,6 +146,9 @@ struct EventContext<'a> {
     request_time_epoch: i64,
     request_id: &'a str,
     identity: EventIdentity<'a>,
+    /// Present when an authorizer ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<serde_json::Map<String, Value>>,
     domain_name: &'a str,
     deployment_id: &'a str,
     api_id: &'a str,
@@ -167,6 +170,11 @@ struct EventIdentity<'a> {
     user_arn: Option<&'a str>,
     user_agent: Option<&'a str>,
     user: Option<&'a str>,
+    /// Present when the method required an API key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_id: Option<&'a str>,
 }
 
 /// Builds the Lambda proxy event, payload format 1.0, exactly as AWS shapes it, as JSON bytes.
@@ -271,18 +279,21 @@ pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInp
             request_id: &ctx.request_id,
             identity: EventIdentity {
                 cognito_identity_pool_id: None,
-                account_id: None,
+                account_id: ctx.identity.account_id.as_deref(),
                 cognito_identity_id: None,
-                caller: None,
+                caller: ctx.identity.caller.as_deref(),
                 source_ip: &ctx.source_ip,
                 principal_org_id: None,
-                access_key: None,
+                access_key: ctx.identity.access_key.as_deref(),
                 cognito_authentication_type: None,
                 cognito_authentication_provider: None,
-                user_arn: None,
+                user_arn: ctx.identity.user_arn.as_deref(),
                 user_agent: ctx.user_agent.as_deref(),
-                user: None,
+                user: ctx.identity.user.as_deref(),
+                api_key: ctx.identity.api_key.as_deref(),
+                api_key_id: ctx.identity.api_key_id.as_deref(),
             },
+            authorizer: ctx.authorizer.as_deref().map(event_authorizer),
             domain_name: &ctx.domain_name,
             deployment_id: &ctx.deployment_id,
             api_id: &ctx.api_id,
@@ -292,6 +303,30 @@ pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInp
     };
     // Serialising borrowed strings and maps cannot fail.
     serde_json::to_vec(&event).unwrap_or_default()
+}
+
+/// `requestContext.authorizer`: a Lambda authorizer's `principalId`, `integrationLatency` and
+/// context values (strings), or a user pool authorizer's `claims`.
+fn event_authorizer(a: &crate::context::AuthorizerOutput) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    if let Some(claims) = &a.claims {
+        let claims = claims
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        out.insert("claims".to_owned(), Value::Object(claims));
+        return out;
+    }
+    if let Some(p) = &a.principal_id {
+        out.insert("principalId".to_owned(), Value::String(p.clone()));
+    }
+    if let Some(ms) = a.latency_ms {
+        out.insert("integrationLatency".to_owned(), Value::from(ms));
+    }
+    for (k, v) in &a.context {
+        out.insert(k.clone(), Value::String(v.clone()));
+    }
+    out
 }
 
 /// A function's answer to a proxy event, validated.

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use ::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use ::http::{HeaderValue, Request, Response};
-use tollgate_model::{GatewayResponseType, HttpMethod};
+use tollgate_model::{ApiKeySource, GatewayResponseType, HttpMethod};
 
 use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
 use crate::compile::{CompiledIntegration, CompiledMethod, CompiledStage};
@@ -158,6 +158,32 @@ impl Gateway {
             .unwrap_or_default();
         let (parts, mut body) = request.into_parts();
         ctx.headers = parts.headers;
+
+        // Phase: API key (methods with apiKeyRequired).
+        let grant = if compiled.api_key_required {
+            let presented = match stage.api_key_source {
+                ApiKeySource::Header => ctx
+                    .headers
+                    .get("x-api-key")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                ApiKeySource::Authorizer => ctx.usage_identifier_key.clone(),
+            };
+            match table
+                .keys()
+                .check(&stage.api_id, &stage.stage_name, presented.as_deref())
+            {
+                Ok(grant) => {
+                    ctx.identity.api_key = Some(grant.key_value.clone());
+                    ctx.identity.api_key_id = Some(grant.key_id.clone());
+                    Some(grant)
+                }
+                Err(e) => return Outcome::Gateway(e, Some(stage)),
+            }
+        } else {
+            None
+        };
+        let _ = grant;
 
         // Phase 3: validate (methods with a request validator).
         if let Some(validation) = &compiled.validation {

@@ -200,7 +200,6 @@ impl<'a> Importer<'a> {
                 match scheme {
                     Scheme::ApiKey => {
                         method.api_key_required = true;
-                        self.d.not_enforced(&np, NotEnforced::ApiKeys);
                     }
                     Scheme::Iam => {
                         if method.authorization_type == AuthorizationType::None {

@@ -1,0 +1,470 @@
+//! `tollgate keys ...` and `tollgate plans ...`: API keys and usage plans in the store.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use tollgate_model::{
+    ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids,
+    now_epoch_seconds,
+};
+use tollgate_store::{SqliteStore, Store};
+
+use super::open_store;
+use crate::cli::{KeysCommand, Output, PlanCreateArgs, PlansCommand};
+
+pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeysCommand::Create(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            let value = match args.value {
+                Some(v) if ApiKey::valid_value(&v) => v,
+                Some(_) => bail!("API key value must be 20 to 128 characters"),
+                None => ApiKey::generate_value(),
+            };
+            if args.name.is_empty() || args.name.len() > 1024 {
+                bail!("API key name must be 1 to 1024 characters");
+            }
+            let now = now_epoch_seconds();
+            let key = ApiKey {
+                id: ids::long_id(),
+                value,
+                name: args.name,
+                customer_id: args.customer_id,
+                description: args.description,
+                enabled: !args.disabled,
+                created_date: now,
+                last_updated_date: now,
+                stage_keys: Vec::new(),
+                tags: BTreeMap::new(),
+            };
+            store.create_api_key(&key).await?;
+            if let Some(plan) = &args.plan
+                && let Err(e) = store.add_usage_plan_key(plan, &key.id).await
+            {
+                // Nothing half-done: the key goes again.
+                let _ = store.delete_api_key(&key.id).await;
+                return Err(e.into());
+            }
+            match args.output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&key)?),
+                Output::Text => {
+                    println!("API key {} ({}) created", key.id, key.name);
+                    println!("value: {}", key.value);
+                    if let Some(plan) = &args.plan {
+                        println!("added to usage plan {plan}");
+                    }
+                }
+            }
+        }
+        KeysCommand::List(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            let keys = store.list_api_keys().await?;
+            match args.output {
+                Output::Json => {
+                    let items: Vec<serde_json::Value> = keys
+                        .iter()
+                        .map(|k| {
+                            if args.include_values {
+                                serde_json::to_value(k).unwrap_or_default()
+                            } else {
+                                k.without_value()
+                            }
+                        })
+                        .collect();
+                    println!("{}", json!({ "items": items }));
+                }
+                Output::Text => {
+                    if keys.is_empty() {
+                        println!(
+                            "No API keys. Create one with `tollgate keys create --name NAME`."
+                        );
+                    }
+                    for k in &keys {
+                        let state = if k.enabled { "enabled" } else { "disabled" };
+                        match args.include_values {
+                            true => println!("{}  {}  {state}  {}", k.id, k.name, k.value),
+                            false => println!("{}  {}  {state}", k.id, k.name),
+                        }
+                    }
+                }
+            }
+        }
+        KeysCommand::Enable(args) => set_enabled(&args.store.data_dir, &args.id, true).await?,
+        KeysCommand::Disable(args) => set_enabled(&args.store.data_dir, &args.id, false).await?,
+        KeysCommand::Delete(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            store.delete_api_key(&args.id).await?;
+            println!("API key {} deleted", args.id);
+        }
+        KeysCommand::Import(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            let text = std::fs::read(&args.file)
+                .with_context(|| format!("reading {}", args.file.display()))?;
+            let (rows, warnings) = parse_key_csv(&text);
+            if args.fail_on_warnings && !warnings.is_empty() {
+                for w in &warnings {
+                    eprintln!("{}: {w}", args.file.display());
+                }
+                bail!("nothing imported: the file has warnings (--fail-on-warnings)");
+            }
+            let ids = import_keys(&store, rows).await?;
+            match args.output {
+                Output::Json => println!("{}", json!({ "ids": ids, "warnings": warnings })),
+                Output::Text => {
+                    for w in &warnings {
+                        eprintln!("{}: warning: {w}", args.file.display());
+                    }
+                    println!("{} API keys imported", ids.len());
+                    for id in &ids {
+                        println!("  {id}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_enabled(data_dir: &std::path::Path, id: &str, enabled: bool) -> anyhow::Result<()> {
+    let store = open_store(data_dir)?;
+    let mut key = store.get_api_key(id).await?;
+    key.enabled = enabled;
+    key.last_updated_date = now_epoch_seconds();
+    store.update_api_key(&key).await?;
+    println!(
+        "API key {id} {}",
+        if enabled { "enabled" } else { "disabled" }
+    );
+    Ok(())
+}
+
+/// One row of AWS's API key CSV.
+#[derive(Debug, PartialEq)]
+struct KeyRow {
+    name: String,
+    value: String,
+    description: Option<String>,
+    enabled: bool,
+    plans: Vec<String>,
+}
+
+/// Parses AWS's API key import CSV: a header row with case-insensitive columns in any order;
+/// `Key` and `Name` required, `Description`, `Enabled` (default true) and `UsagePlanIds` (a
+/// comma-separated list, quoted) optional. Bad rows are skipped with a warning.
+fn parse_key_csv(bytes: &[u8]) -> (Vec<KeyRow>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>(),
+        Err(e) => return (Vec::new(), vec![format!("unreadable header row: {e}")]),
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(key_col), Some(name_col)) = (col("key"), col("name")) else {
+        return (
+            Vec::new(),
+            vec!["the header row must have Key and Name columns".to_owned()],
+        );
+    };
+    let (desc_col, enabled_col, plans_col) =
+        (col("description"), col("enabled"), col("usageplanids"));
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                warnings.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|v| !v.is_empty());
+        let (Some(value), Some(name)) = (field(Some(key_col)), field(Some(name_col))) else {
+            warnings.push(format!("line {line}: Key and Name are required"));
+            continue;
+        };
+        if !ApiKey::valid_value(value) {
+            warnings.push(format!("line {line}: the key must be 20 to 128 characters"));
+            continue;
+        }
+        let enabled = match field(enabled_col).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                warnings.push(format!(
+                    "line {line}: Enabled must be true or false, not {other}"
+                ));
+                continue;
+            }
+        };
+        rows.push(KeyRow {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            description: field(desc_col).map(str::to_owned),
+            enabled,
+            plans: field(plans_col)
+                .map(|p| {
+                    p.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    (rows, warnings)
+}
+
+/// Stores imported keys: a row whose value already exists overwrites that key (as AWS's import
+/// does). Returns the ids.
+async fn import_keys(store: &SqliteStore, rows: Vec<KeyRow>) -> anyhow::Result<Vec<String>> {
+    let existing = store.list_api_keys().await?;
+    let mut ids = Vec::new();
+    for row in rows {
+        let now = now_epoch_seconds();
+        let id = match existing.iter().find(|k| k.value == row.value) {
+            Some(old) => {
+                let key = ApiKey {
+                    name: row.name,
+                    description: row.description,
+                    enabled: row.enabled,
+                    last_updated_date: now,
+                    ..old.clone()
+                };
+                store.update_api_key(&key).await?;
+                key.id
+            }
+            None => {
+                let key = ApiKey {
+                    id: ids::long_id(),
+                    value: row.value,
+                    name: row.name,
+                    customer_id: None,
+                    description: row.description,
+                    enabled: row.enabled,
+                    created_date: now,
+                    last_updated_date: now,
+                    stage_keys: Vec::new(),
+                    tags: BTreeMap::new(),
+                };
+                store.create_api_key(&key).await?;
+                key.id
+            }
+        };
+        for plan in &row.plans {
+            match store.add_usage_plan_key(plan, &id).await {
+                Ok(()) | Err(tollgate_store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e).with_context(|| format!("adding key {id} to plan {plan}")),
+            }
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+pub async fn plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PlansCommand::Create(args) => {
+            let output = args.output;
+            let store = open_store(&args.store.data_dir)?;
+            let plan = plan_from_args(args)?;
+            store.put_usage_plan(&plan).await?;
+            match output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+                Output::Text => println!("usage plan {} ({}) created", plan.id, plan.name),
+            }
+        }
+        PlansCommand::List(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            let plans = store.list_usage_plans().await?;
+            let members = store.all_usage_plan_keys().await?;
+            match args.output {
+                Output::Json => println!("{}", json!({ "items": plans })),
+                Output::Text => {
+                    if plans.is_empty() {
+                        println!("No usage plans. Create one with `tollgate plans create`.");
+                    }
+                    for p in &plans {
+                        println!("{}  {}", p.id, p.name);
+                        for s in &p.api_stages {
+                            println!("    stage {}:{}", s.api_id, s.stage);
+                            for (m, t) in &s.throttle {
+                                println!(
+                                    "      {m}: {} rps, burst {}",
+                                    t.rate_limit, t.burst_limit
+                                );
+                            }
+                        }
+                        if let Some(t) = p.throttle {
+                            println!("    throttle {} rps, burst {}", t.rate_limit, t.burst_limit);
+                        }
+                        if let Some(q) = p.quota {
+                            println!(
+                                "    quota {} per {} (offset {})",
+                                q.limit,
+                                q.period.as_str(),
+                                q.offset
+                            );
+                        }
+                        for (_, key) in members.iter().filter(|(plan, _)| *plan == p.id) {
+                            println!("    key {key}");
+                        }
+                    }
+                }
+            }
+        }
+        PlansCommand::AddKey(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            store.add_usage_plan_key(&args.plan, &args.key).await?;
+            println!("API key {} added to usage plan {}", args.key, args.plan);
+        }
+        PlansCommand::RemoveKey(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            store.remove_usage_plan_key(&args.plan, &args.key).await?;
+            println!("API key {} removed from usage plan {}", args.key, args.plan);
+        }
+        PlansCommand::Delete(args) => {
+            let store = open_store(&args.store.data_dir)?;
+            store.delete_usage_plan(&args.plan).await?;
+            println!("usage plan {} deleted", args.plan);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan_from_args(args: PlanCreateArgs) -> anyhow::Result<UsagePlan> {
+    let mut api_stages: Vec<ApiStage> = Vec::new();
+    for s in &args.stages {
+        let Some((api_id, stage)) = s
+            .split_once(':')
+            .filter(|(a, s)| !a.is_empty() && !s.is_empty())
+        else {
+            bail!("--stage '{s}' is not API_ID:STAGE");
+        };
+        api_stages.push(ApiStage {
+            api_id: api_id.to_owned(),
+            stage: stage.to_owned(),
+            throttle: BTreeMap::new(),
+        });
+    }
+    for spec in &args.method_throttles {
+        let (target, limits) = spec.split_once('=').with_context(|| {
+            format!("--method-throttle '{spec}' is not API_ID:STAGE:/path/METHOD=RATE,BURST")
+        })?;
+        let mut parts = target.splitn(3, ':');
+        let (Some(api_id), Some(stage), Some(method)) = (parts.next(), parts.next(), parts.next())
+        else {
+            bail!("--method-throttle '{spec}' is not API_ID:STAGE:/path/METHOD=RATE,BURST");
+        };
+        if !method.starts_with('/') || !method.contains('/') {
+            bail!("--method-throttle: '{method}' is not /path/METHOD (the root is //GET)");
+        }
+        let throttle = parse_throttle(limits)
+            .with_context(|| format!("--method-throttle '{spec}': limits are RATE,BURST"))?;
+        let Some(entry) = api_stages
+            .iter_mut()
+            .find(|s| s.api_id == api_id && s.stage == stage)
+        else {
+            bail!("--method-throttle '{spec}': add --stage {api_id}:{stage} too");
+        };
+        entry.throttle.insert(method.to_owned(), throttle);
+    }
+    let throttle = match (args.rate, args.burst) {
+        (Some(rate_limit), Some(burst_limit)) if rate_limit >= 0.0 => Some(ThrottleSettings {
+            burst_limit,
+            rate_limit,
+        }),
+        (Some(_), Some(_)) => bail!("--rate must not be negative"),
+        _ => None,
+    };
+    let quota = match (args.quota_limit, args.quota_period.as_deref()) {
+        (Some(limit), Some(period)) => {
+            let period = QuotaPeriod::parse(period)
+                .with_context(|| format!("--quota-period '{period}' is not DAY, WEEK or MONTH"))?;
+            if period == QuotaPeriod::Day && args.quota_offset != 0 {
+                bail!("--quota-offset must be 0 for a DAY quota");
+            }
+            Some(QuotaSettings {
+                limit,
+                offset: args.quota_offset,
+                period,
+            })
+        }
+        _ => None,
+    };
+    Ok(UsagePlan {
+        id: ids::short_id(),
+        name: args.name,
+        description: args.description,
+        api_stages,
+        throttle,
+        quota,
+        product_code: None,
+        tags: BTreeMap::new(),
+    })
+}
+
+fn parse_throttle(limits: &str) -> Option<ThrottleSettings> {
+    let (rate, burst) = limits.split_once(',')?;
+    let rate_limit: f64 = rate.trim().parse().ok().filter(|r: &f64| *r >= 0.0)?;
+    let burst_limit: u32 = burst.trim().parse().ok()?;
+    Some(ThrottleSettings {
+        burst_limit,
+        rate_limit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_key_csv() {
+        let csv = "name,key,description,Enabled,usageplanIds\n\
+                   first,abcdefghij0123456789xyz,desc,TRUE,\"p1, p2\"\n\
+                   second,short,,true,\n\
+                   third,zzzzzzzzzzzzzzzzzzzzzzzz,,,\n";
+        let (rows, warnings) = parse_key_csv(csv.as_bytes());
+        assert_eq!(
+            rows,
+            [
+                KeyRow {
+                    name: "first".into(),
+                    value: "abcdefghij0123456789xyz".into(),
+                    description: Some("desc".into()),
+                    enabled: true,
+                    plans: vec!["p1".into(), "p2".into()],
+                },
+                KeyRow {
+                    name: "third".into(),
+                    value: "zzzzzzzzzzzzzzzzzzzzzzzz".into(),
+                    description: None,
+                    enabled: true,
+                    plans: vec![],
+                },
+            ]
+        );
+        assert_eq!(warnings, ["line 3: the key must be 20 to 128 characters"]);
+        let (rows, warnings) = parse_key_csv(b"Description\nx\n");
+        assert!(rows.is_empty());
+        assert_eq!(warnings, ["the header row must have Key and Name columns"]);
+    }
+
+    #[test]
+    fn throttle_specs() {
+        assert_eq!(
+            parse_throttle("0.5,1"),
+            Some(ThrottleSettings {
+                burst_limit: 1,
+                rate_limit: 0.5
+            })
+        );
+        assert_eq!(parse_throttle("x,1"), None);
+        assert_eq!(parse_throttle("-1,1"), None);
+    }
+}

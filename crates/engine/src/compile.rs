@@ -4,14 +4,14 @@
 //! integration URIs split into literal and variable parts, selection-pattern regexes, parameter
 //! mapping sources, gateway responses. The request path only reads the result.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, StatusCode};
 use tollgate_model::{
-    ApiDefinition, ApiKeySource, ContentHandling, HttpMethod, Integration, IntegrationType,
-    PassthroughBehavior, Stage,
+    ApiDefinition, ApiKeySource, AuthorizationType, ContentHandling, HttpMethod, Integration,
+    IntegrationType, PassthroughBehavior, Stage,
 };
 
 use crate::gateway_response::GatewayResponses;
@@ -36,6 +36,10 @@ pub enum CompileError {
         verb: HttpMethod,
         source: crate::validation::ModelError,
     },
+    #[error("{0}")]
+    Authorizer(crate::authorizer::AuthorizerError),
+    #[error("resource policy: {0}")]
+    Policy(String),
     #[error("{path} {verb}: {reason}")]
     Integration {
         path: String,
@@ -58,6 +62,8 @@ pub struct CompiledStage {
     pub binary_media_types: Vec<String>,
     /// Where API keys come from: the `x-api-key` header, or a Lambda authorizer.
     pub api_key_source: ApiKeySource,
+    /// The API's resource policy.
+    pub resource_policy: Option<crate::resource_policy::ResourcePolicy>,
 }
 
 /// A method with everything its requests need.
@@ -70,7 +76,19 @@ pub struct CompiledMethod {
     pub validation: Option<crate::validation::MethodValidation>,
     /// Requests need an API key of a usage plan covering the stage.
     pub api_key_required: bool,
+    /// Who may call: the phase "authorize".
+    pub authorization: MethodAuthorization,
     pub integration: CompiledIntegration,
+}
+
+/// How a method's callers are authorized.
+#[derive(Debug, Clone)]
+pub enum MethodAuthorization {
+    None,
+    /// A Lambda authorizer (TOKEN or REQUEST), shared by the stage's methods that use it.
+    Lambda(Arc<crate::authorizer::LambdaAuthorizer>),
+    /// An authorization type this build does not enforce yet (the import warned about it).
+    NotEnforced(AuthorizationType),
 }
 
 #[derive(Debug)]
@@ -476,6 +494,21 @@ fn compile_integration(
 pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStage, CompileError> {
     let mut router = Router::new();
     let mut models = crate::validation::ModelCache::new(definition);
+    let resource_policy = match definition.rest_api.policy.as_deref() {
+        Some(text) if !text.trim().is_empty() => Some(
+            crate::resource_policy::ResourcePolicy::compile(text, &definition.rest_api.id)
+                .map_err(CompileError::Policy)?,
+        ),
+        _ => None,
+    };
+    let mut lambda_authorizers = HashMap::new();
+    for a in &definition.authorizers {
+        let compiled =
+            crate::authorizer::LambdaAuthorizer::compile(a).map_err(CompileError::Authorizer)?;
+        if let Some(c) = compiled {
+            lambda_authorizers.insert(a.id.clone(), Arc::new(c));
+        }
+    }
     for resource in &definition.resources {
         for (verb, method) in &resource.resource_methods {
             let declared: HashSet<&str> =
@@ -497,12 +530,34 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                         verb: *verb,
                         source,
                     })?;
+            let authorization = match method.authorization_type {
+                AuthorizationType::None => MethodAuthorization::None,
+                AuthorizationType::Custom => {
+                    let found = method
+                        .authorizer_id
+                        .as_deref()
+                        .and_then(|id| lambda_authorizers.get(id));
+                    match found {
+                        Some(a) => MethodAuthorization::Lambda(a.clone()),
+                        None => {
+                            return Err(CompileError::Integration {
+                                path: resource.path.clone(),
+                                verb: *verb,
+                                reason: "Invalid authorizer ID specified for CUSTOM authorization"
+                                    .to_owned(),
+                            });
+                        }
+                    }
+                }
+                other => MethodAuthorization::NotEnforced(other),
+            };
             let compiled = CompiledMethod {
                 resource_id: resource.id.clone(),
                 resource_path: resource.path.clone(),
                 http_method: *verb,
                 validation,
                 api_key_required: method.api_key_required,
+                authorization,
                 integration,
             };
             router
@@ -523,6 +578,7 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
         gateway_responses: GatewayResponses::compile(&definition.gateway_responses),
         binary_media_types: definition.rest_api.binary_media_types.clone(),
         api_key_source: definition.rest_api.api_key_source,
+        resource_policy,
     })
 }
 

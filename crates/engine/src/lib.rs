@@ -7,6 +7,7 @@
 //! current, running the phases of [`pipeline`].
 
 pub mod api_keys;
+pub mod authorizer;
 pub mod binary;
 pub mod body;
 pub mod compile;
@@ -16,6 +17,7 @@ pub mod gateway_response;
 pub mod headers;
 pub mod integration;
 pub mod pipeline;
+pub mod resource_policy;
 pub mod router;
 pub mod templates;
 pub mod upstream;

@@ -23,7 +23,6 @@ pub(crate) enum NotEnforced {
     /// `x-amazon-apigateway-minimum-compression-size`.
     MinimumCompressionSize,
     /// `x-amazon-apigateway-policy`.
-    ResourcePolicy,
     /// `AWS` and `AWS_PROXY` integrations with an AWS service other than Lambda.
     AwsServiceIntegrations,
     /// `connectionType: VPC_LINK`.
@@ -42,9 +41,6 @@ impl NotEnforced {
             ),
             NotEnforced::MinimumCompressionSize => format!(
                 "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"
-            ),
-            NotEnforced::ResourcePolicy => format!(
-                "x-amazon-apigateway-policy {TAIL}: requests are not checked against the resource policy"
             ),
             NotEnforced::AwsServiceIntegrations => format!(
                 "An integration of type AWS or AWS_PROXY with an AWS service other than Lambda {TAIL}: such methods cannot be invoked"

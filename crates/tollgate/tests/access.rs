@@ -160,3 +160,300 @@ async fn keys_are_imported_from_awss_csv() {
     let r = until(&served, "/keyed", Some("imported-key-0123456789"), 200).await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+const AUTHORIZER_APP: &str = r#"
+import json, os
+
+CALLS = os.path.join(os.path.dirname(__file__), "calls.txt")
+
+def token(event, context):
+    with open(CALLS, "a") as f:
+        f.write(event["authorizationToken"] + "\n")
+    t = event["authorizationToken"]
+    if t == "Bearer fail":
+        raise Exception("Unauthorized")
+    if t == "Bearer broken":
+        return {"principalId": "x"}
+    arn = event["methodArn"]
+    base = arn.split("/")[0]
+    effect = "Deny" if t == "Bearer deny" else "Allow"
+    resource = base + "/*/GET/open-to-alice" if t == "Bearer narrow" else base + "/*"
+    return {
+        "principalId": "alice",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]},
+        "context": {"tenant": "t1", "level": 3, "admin": True},
+    }
+
+def request(event, context):
+    ok = (event.get("queryStringParameters") or {}).get("pass") == "yes"
+    return {
+        "principalId": "req",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow" if ok else "Deny", "Resource": event["methodArn"]}]},
+        "context": {"resource": event["resource"], "type": event["type"]},
+    }
+"#;
+
+fn authorizer_api(uri_of: impl Fn(&str) -> String) -> Value {
+    let mut guarded = common::mock(
+        200,
+        "{\"principal\":\"$context.authorizer.principalId\",\"tenant\":\"$context.authorizer.tenant\",\"level\":\"$context.authorizer.level\"}",
+    );
+    guarded["security"] = json!([{"tok": []}]);
+    let mut narrow = common::mock(200, "narrow ok");
+    narrow["security"] = json!([{"tok": []}]);
+    let mut by_request = common::mock(200, "{\"type\":\"$context.authorizer.type\"}");
+    by_request["security"] = json!([{"req": []}]);
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "guarded", "version": "1"},
+        "components": {"securitySchemes": {
+            "tok": {"type": "apiKey", "name": "Authorization", "in": "header",
+                "x-amazon-apigateway-authtype": "custom",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "token", "authorizerUri": uri_of("tokenauth"),
+                    "identityValidationExpression": "Bearer .+",
+                    "authorizerResultTtlInSeconds": 300}},
+            "req": {"type": "apiKey", "name": "Unused", "in": "header",
+                "x-amazon-apigateway-authtype": "custom",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "request", "authorizerUri": uri_of("requestauth"),
+                    "identitySource": "method.request.querystring.pass",
+                    "authorizerResultTtlInSeconds": 0}}
+        }},
+        "paths": {
+            "/guarded": {"get": guarded},
+            "/open-to-alice": {"get": narrow},
+            "/by-request": {"get": by_request}
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_authorizers_token_and_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(code.join("app.py"), AUTHORIZER_APP).unwrap();
+    let data = dir.path().join("data");
+    for (name, handler) in [("tokenauth", "app.token"), ("requestauth", "app.request")] {
+        let out = common::tollgate(&[
+            "functions",
+            "create",
+            name,
+            "--runtime",
+            "python3.11",
+            "--handler",
+            handler,
+            "--code",
+            code.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let uri_of = |f: &str| {
+        format!(
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{f}/invocations"
+        )
+    };
+    let file = common::write_definition(dir.path(), "guarded.json", &authorizer_api(uri_of));
+    let server =
+        common::Tollgate::start(&data, &["--api", file.to_str().unwrap(), "--stage", "prod"]);
+    let id = server.api_id("guarded");
+    let http = common::Http::default();
+    let get = |path: &str, auth: Option<&'static str>| {
+        let url = server.url(&id, "prod", path);
+        let http = &http;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                auth.map(|a| vec![("Authorization", a)]).unwrap_or_default();
+            http.send(http::Method::GET, &url, &headers, "").await
+        }
+    };
+    let calls = || std::fs::read_to_string(code.join("calls.txt")).unwrap_or_default();
+
+    // No token, or one that fails identityValidationExpression: 401 without calling the function.
+    for auth in [None, Some("Basic abc")] {
+        let r = get("/guarded", auth).await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.text(), r#"{"message":"Unauthorized"}"#);
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("UnauthorizedException"));
+    }
+    assert_eq!(calls(), "");
+
+    let r = get("/guarded", Some("Bearer alice")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"principal": "alice", "tenant": "t1", "level": "3"})
+    );
+    // Cached: the function is not called again for the same token.
+    assert_eq!(get("/guarded", Some("Bearer alice")).await.status, 200);
+    assert_eq!(calls(), "Bearer alice\n");
+
+    let r = get("/guarded", Some("Bearer deny")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.text(),
+        r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+    );
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("AccessDeniedException"));
+    // A cached policy naming one method denies the others.
+    assert_eq!(
+        get("/open-to-alice", Some("Bearer narrow")).await.status,
+        200
+    );
+    let r = get("/guarded", Some("Bearer narrow")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.text(),
+        r#"{"Message":"User is not authorized to access this resource"}"#
+    );
+    let r = get("/guarded", Some("Bearer fail")).await;
+    assert_eq!(
+        (r.status.as_u16(), r.text()),
+        (401, r#"{"message":"Unauthorized"}"#.to_owned())
+    );
+    let r = get("/guarded", Some("Bearer broken")).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.text(), r#"{"message":null}"#);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("AuthorizerConfigurationException")
+    );
+
+    // REQUEST authorizer (no cache): the event carries the request.
+    let r = get("/by-request?pass=yes", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"type": "REQUEST"}));
+    assert_eq!(get("/by-request?pass=no", None).await.status, 403);
+}
+
+/// What the console's "Enable CORS" generates (reference section 12), as an import.
+fn cors_api() -> Value {
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "cors", "version": "1"},
+        "paths": {"/pets": {
+            "get": common::mock(200, "[]"),
+            "options": {
+                "responses": {"200": {"description": "200 response", "headers": {
+                    "Access-Control-Allow-Origin": {"schema": {"type": "string"}},
+                    "Access-Control-Allow-Methods": {"schema": {"type": "string"}},
+                    "Access-Control-Allow-Headers": {"schema": {"type": "string"}}
+                }}},
+                "x-amazon-apigateway-integration": {
+                    "type": "mock",
+                    "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+                    "passthroughBehavior": "when_no_match",
+                    "responses": {"default": {
+                        "statusCode": "200",
+                        "responseParameters": {
+                            "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+                            "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'",
+                            "method.response.header.Access-Control-Allow-Origin": "'*'"
+                        },
+                        "responseTemplates": {"application/json": ""}
+                    }}
+                }
+            }
+        }},
+        "x-amazon-apigateway-gateway-responses": {
+            "DEFAULT_4XX": {"responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+                "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token'"
+            }}
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_preflight_and_cors_headers_on_errors() {
+    let served = Served::start(&cors_api(), "cors");
+    let r = served
+        .http
+        .send(
+            http::Method::OPTIONS,
+            &served.url("/pets"),
+            &[
+                ("Origin", "https://app.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET,OPTIONS")
+    );
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token")
+    );
+    assert_eq!(r.text(), "");
+    // Errors carry the CORS headers too, so browsers can read them.
+    let r = served
+        .http
+        .send(http::Method::DELETE, &served.url("/pets"), &[], "")
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resource_policies_allow_and_deny_by_source_ip() {
+    let mut doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "policed", "version": "1"},
+        "paths": {
+            "/open": {"get": common::mock(200, "open")},
+            "/blocked": {"get": common::mock(200, "blocked")},
+            "/unlisted": {"post": common::mock(200, "unlisted")}
+        }
+    });
+    doc["x-amazon-apigateway-policy"] = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*/GET/*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*/GET/blocked",
+             "Condition": {"IpAddress": {"aws:SourceIp": ["127.0.0.0/8"]}}}
+        ]
+    });
+    let served = Served::start(&doc, "policed");
+    let r = until(&served, "/open", None, 200).await;
+    assert_eq!(r.text(), "open");
+    let r = until(&served, "/blocked", None, 403).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("AccessDeniedException"));
+    assert_eq!(
+        r.json(),
+        json!({"Message": format!(
+            "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:{}/prod/GET/blocked with an explicit deny",
+            served.id
+        )})
+    );
+    // No statement allows POST: an implicit deny.
+    let r = served
+        .http
+        .send(http::Method::POST, &served.url("/unlisted"), &[], "")
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        json!({"Message": format!(
+            "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:{}/prod/POST/unlisted",
+            served.id
+        )})
+    );
+}

@@ -22,12 +22,15 @@ use ::http::{HeaderValue, Request, Response};
 use tollgate_model::{ApiKeySource, GatewayResponseType, HttpMethod};
 
 use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
+use crate::compile::MethodAuthorization;
 use crate::compile::{CompiledIntegration, CompiledMethod, CompiledStage};
 use crate::context::{ConnectionInfo, RequestContext};
 use crate::gateway::Gateway;
 use crate::gateway_response::{GatewayError, GatewayResponses};
 use crate::headers::{APPLICATION_JSON, X_AMZ_APIGW_ID, X_AMZN_REQUEST_ID};
 use crate::integration;
+use crate::resource_policy;
+use tollgate_policy::{AuthKind, AuthOutcome};
 
 /// How a request ended, for the final headers.
 enum Outcome {
@@ -158,6 +161,26 @@ impl Gateway {
             .unwrap_or_default();
         let (parts, mut body) = request.into_parts();
         ctx.headers = parts.headers;
+
+        // Phases: resource policy pre-check, authorize, resource policy.
+        let verb = parts.method.as_str().to_owned();
+        let policy = stage.resource_policy.as_ref();
+        if let Err(e) = resource_policy::precheck_phase(policy, ctx, &verb) {
+            return Outcome::Gateway(e, Some(stage));
+        }
+        let (kind, auth) = match &compiled.authorization {
+            MethodAuthorization::Lambda(authorizer) => {
+                if let Err(e) = authorizer.authorize(self.functions(), ctx, &verb).await {
+                    return Outcome::Gateway(e, Some(stage));
+                }
+                (AuthKind::LambdaAuthorizer, AuthOutcome::Allow)
+            }
+            MethodAuthorization::None => (AuthKind::None, AuthOutcome::NotEvaluated),
+            MethodAuthorization::NotEnforced(_) => (AuthKind::None, AuthOutcome::NotEvaluated),
+        };
+        if let Err(e) = resource_policy::final_phase(policy, ctx, &verb, kind, auth) {
+            return Outcome::Gateway(e, Some(stage));
+        }
 
         // Phase: API key (methods with apiKeyRequired).
         let grant = if compiled.api_key_required {

@@ -277,7 +277,6 @@ impl<'a> Importer<'a> {
             }
         }
         self.definition.rest_api.policy = Some(policy.to_string());
-        self.d.not_enforced(p, NotEnforced::ResourcePolicy);
     }
 
     pub(super) fn endpoint_configuration(&mut self, v: &'a Value, p: &JPath) {

@@ -50,8 +50,10 @@ impl<'a> Importer<'a> {
                     let cognito = a.kind == "COGNITO_USER_POOLS";
                     let id = a.id.clone();
                     self.definition.authorizers.push(a);
-                    self.d
-                        .not_enforced(&ap, NotEnforced::Authorizer(name.to_owned()));
+                    if cognito {
+                        self.d
+                            .not_enforced(&ap, NotEnforced::Authorizer(name.to_owned()));
+                    }
                     Scheme::Authorizer { id, cognito }
                 }
                 None => Scheme::Ignored,

@@ -87,8 +87,10 @@ pub enum MethodAuthorization {
     None,
     /// A Lambda authorizer (TOKEN or REQUEST), shared by the stage's methods that use it.
     Lambda(Arc<crate::authorizer::LambdaAuthorizer>),
-    /// An authorization type this build does not enforce yet (the import warned about it).
-    NotEnforced(AuthorizationType),
+    /// A user pool (JWT) authorizer and the method's `authorizationScopes`.
+    Jwt(Arc<crate::access::JwtAuthorizer>, Vec<String>),
+    /// SigV4 with credentials configured in Tollgate.
+    Iam,
 }
 
 #[derive(Debug)]
@@ -502,11 +504,21 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
         _ => None,
     };
     let mut lambda_authorizers = HashMap::new();
+    let mut jwt_authorizers = HashMap::new();
     for a in &definition.authorizers {
         let compiled =
             crate::authorizer::LambdaAuthorizer::compile(a).map_err(CompileError::Authorizer)?;
         if let Some(c) = compiled {
             lambda_authorizers.insert(a.id.clone(), Arc::new(c));
+        }
+        let jwt = crate::access::JwtAuthorizer::compile(a).map_err(|reason| {
+            CompileError::Authorizer(crate::authorizer::AuthorizerError {
+                name: a.name.clone(),
+                reason,
+            })
+        })?;
+        if let Some(j) = jwt {
+            jwt_authorizers.insert(a.id.clone(), Arc::new(j));
         }
     }
     for resource in &definition.resources {
@@ -549,7 +561,27 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                         }
                     }
                 }
-                other => MethodAuthorization::NotEnforced(other),
+                AuthorizationType::CognitoUserPools => {
+                    let found = method
+                        .authorizer_id
+                        .as_deref()
+                        .and_then(|id| jwt_authorizers.get(id));
+                    match found {
+                        Some(a) => {
+                            MethodAuthorization::Jwt(a.clone(), method.authorization_scopes.clone())
+                        }
+                        None => {
+                            return Err(CompileError::Integration {
+                                path: resource.path.clone(),
+                                verb: *verb,
+                                reason:
+                                    "Invalid authorizer ID specified for COGNITO_USER_POOLS authorization"
+                                        .to_owned(),
+                            });
+                        }
+                    }
+                }
+                AuthorizationType::AwsIam => MethodAuthorization::Iam,
             };
             let compiled = CompiledMethod {
                 resource_id: resource.id.clone(),

@@ -131,6 +131,7 @@ pub struct Gateway {
     table: ArcSwap<StageTable>,
     upstream: Upstream,
     functions: Option<Arc<dyn Functions>>,
+    credentials: Option<Arc<tollgate_iam::CredentialStore>>,
 }
 
 impl Gateway {
@@ -139,7 +140,19 @@ impl Gateway {
             table: ArcSwap::from_pointee(StageTable::default()),
             upstream,
             functions: None,
+            credentials: None,
         }
+    }
+
+    /// AWS_IAM methods verify signatures against `credentials`; without them every signed request
+    /// is from an unknown access key.
+    pub fn with_credentials(mut self, credentials: Arc<tollgate_iam::CredentialStore>) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    pub(crate) fn credentials(&self) -> Option<&tollgate_iam::CredentialStore> {
+        self.credentials.as_deref()
     }
 
     /// Lambda integrations invoke functions through `functions`; without it they answer 500.

@@ -26,6 +26,9 @@ pub struct GatewayError {
     pub status: Option<u16>,
     /// `$context.error.validationErrorString`.
     pub validation_error: Option<String>,
+    /// `x-amzn-ErrorType` when it is not the type's usual one (SigV4's
+    /// `UnrecognizedClientException`, `InvalidSignatureException`, ...).
+    pub error_type: Option<&'static str>,
 }
 
 impl GatewayError {
@@ -36,7 +39,13 @@ impl GatewayError {
             message: kind.default_message().map(str::to_owned),
             status: None,
             validation_error: None,
+            error_type: None,
         }
+    }
+
+    pub fn with_error_type(mut self, error_type: &'static str) -> Self {
+        self.error_type = Some(error_type);
+        self
     }
 
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
@@ -164,7 +173,7 @@ impl GatewayResponses {
                 }
             }
         }
-        if let Some(et) = kind.error_type() {
+        if let Some(et) = error.error_type.or(kind.error_type()) {
             headers.push((
                 HeaderName::from_static("x-amzn-errortype"),
                 HeaderValue::from_static(et),

@@ -6,6 +6,7 @@
 //! published to the [`Gateway`]; [`Gateway::handle`] serves requests against whatever table is
 //! current, running the phases of [`pipeline`].
 
+pub mod access;
 pub mod api_keys;
 pub mod authorizer;
 pub mod binary;

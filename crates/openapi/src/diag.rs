@@ -13,9 +13,7 @@ use crate::jpath::JPath;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum NotEnforced {
     /// A Lambda or Cognito authorizer, one warning per security scheme.
-    Authorizer(String),
     /// `AWS_IAM` authorization (SigV4).
-    AwsIam,
     /// `apiKeyRequired` on methods.
     /// `x-amazon-apigateway-request-validators`.
     /// Mapping templates that need the Velocity engine (they contain `$` or `#`).
@@ -33,12 +31,6 @@ impl NotEnforced {
     fn message(&self) -> String {
         const TAIL: &str = "is stored but not enforced by this version of Tollgate";
         match self {
-            NotEnforced::Authorizer(name) => format!(
-                "x-amazon-apigateway-authorizer '{name}' {TAIL}: methods that use it are served without calling the authorizer"
-            ),
-            NotEnforced::AwsIam => format!(
-                "AWS_IAM authorization (x-amazon-apigateway-authtype: awsSigv4) {TAIL}: requests are not checked for a SigV4 signature"
-            ),
             NotEnforced::MinimumCompressionSize => format!(
                 "x-amazon-apigateway-minimum-compression-size {TAIL}: responses are not compressed"
             ),

@@ -161,10 +161,8 @@ fn warnings_name_what_is_not_enforced() {
         "$.x-amazon-apigateway-cors: x-amazon-apigateway-cors applies to HTTP APIs only and REST APIs ignore it: answer CORS with OPTIONS methods (for example MOCK integrations) and response headers instead",
         "$.x-amazon-apigateway-documentation: x-amazon-apigateway-documentation is not supported by this version of Tollgate (documentation parts are not kept); ignored",
         "$.x-amazon-apigateway-shiny-new-thing: Unsupported extension x-amazon-apigateway-shiny-new-thing, ignored",
-        "$.components.securitySchemes.cognitoAuth.x-amazon-apigateway-authorizer: x-amazon-apigateway-authorizer 'cognitoAuth' is stored but not enforced by this version of Tollgate: methods that use it are served without calling the authorizer",
         "$.components.securitySchemes.basicAuth: Security scheme 'basicAuth' (type http) is not supported by API Gateway and is ignored: only the x-api-key header, x-amazon-apigateway-authtype: awsSigv4 and x-amazon-apigateway-authorizer are",
         "$.security: Root-level security is ignored by API Gateway: declare security on each operation",
-        "$.paths['/iam'].get.security[0].sigv4: AWS_IAM authorization (x-amazon-apigateway-authtype: awsSigv4) is stored but not enforced by this version of Tollgate: requests are not checked for a SigV4 signature",
         "$.paths['/unwired'].post: No x-amazon-apigateway-integration: the method is imported without an integration, and a deployment needs one for every method",
     ];
     assert_eq!(warnings, expected);

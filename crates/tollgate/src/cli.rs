@@ -399,6 +399,15 @@ pub struct ServeArgs {
     /// How long to wait for in-flight requests on shutdown, in seconds
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// AWS_IAM credentials (JSON: {"credentials":[{"accessKeyId","secretAccessKey","accountId",
+    /// "arn","userId", optional "sessionToken","expiration","policy"}]}) that SigV4-signed
+    /// requests are verified against
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// Where COGNITO_USER_POOLS authorizers fetch a user pool's keys instead of
+    /// cognito-idp.{region}.amazonaws.com (a local Cognito emulator): {URL}/{poolId}/.well-known/jwks.json
+    #[arg(long, value_name = "URL")]
+    pub cognito_endpoint: Option<String>,
     /// Stop a function's worker after it has been idle this many seconds (0: never)
     #[arg(long, default_value_t = 600)]
     pub function_idle_timeout: u64,

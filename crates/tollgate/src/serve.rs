@@ -76,9 +76,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let jwt_options = tollgate_jwt::KeyStoreOptions {
+        cognito_endpoint: args.cognito_endpoint.clone(),
+        allow_plain_http: args.cognito_endpoint.is_some(),
+        ..tollgate_jwt::KeyStoreOptions::default()
+    };
+    tollgate_engine::access::init_jwt_keys(jwt_options)
+        .map_err(anyhow::Error::msg)
+        .context("setting up the JWT key cache")?;
     let upstream = Upstream::new().context("setting up TLS for upstream connections")?;
-    let gateway =
-        Arc::new(Gateway::new(upstream).with_functions(Arc::new(HostFunctions(functions.clone()))));
+    let mut gateway =
+        Gateway::new(upstream).with_functions(Arc::new(HostFunctions(functions.clone())));
+    if let Some(file) = &args.credentials {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let store = tollgate_iam::CredentialStore::from_json(&text)
+            .with_context(|| format!("{}: invalid credentials file", file.display()))?;
+        println!("{} IAM credentials loaded", store.len());
+        gateway = gateway.with_credentials(Arc::new(store));
+    }
+    let gateway = Arc::new(gateway);
     let mut reloader = Reloader::new(store.clone(), gateway.clone())
         .with_functions(FunctionSync::new(functions.clone(), pinned));
     reloader.reload().await.context("loading deployments")?;

@@ -175,8 +175,42 @@ impl Gateway {
                 }
                 (AuthKind::LambdaAuthorizer, AuthOutcome::Allow)
             }
+            MethodAuthorization::Jwt(authorizer, scopes) => {
+                if let Err(e) = authorizer.authorize(ctx, scopes).await {
+                    return Outcome::Gateway(e, Some(stage));
+                }
+                (AuthKind::Cognito, AuthOutcome::NotEvaluated)
+            }
+            MethodAuthorization::Iam => {
+                let bytes = match read_body(body).await {
+                    Ok(b) => b,
+                    Err(e) => return Outcome::Gateway(e, Some(stage)),
+                };
+                body = body::full(bytes.clone());
+                let mut signed = Request::new(());
+                *signed.method_mut() = parts.method.clone();
+                *signed.uri_mut() = parts.uri.clone();
+                *signed.headers_mut() = ctx.headers.clone();
+                let (signed, ()) = signed.into_parts();
+                let arn = resource_policy::method_arn(ctx, &verb);
+                match crate::access::authorize_iam(self.credentials(), &signed, &bytes, ctx, &arn) {
+                    Ok((outcome, denial)) => {
+                        if policy.is_none()
+                            && outcome != AuthOutcome::Allow
+                            && let Some(message) = denial
+                        {
+                            return Outcome::Gateway(
+                                GatewayError::new(GatewayResponseType::AccessDenied)
+                                    .with_message(message),
+                                Some(stage),
+                            );
+                        }
+                        (AuthKind::Iam, outcome)
+                    }
+                    Err(e) => return Outcome::Gateway(e, Some(stage)),
+                }
+            }
             MethodAuthorization::None => (AuthKind::None, AuthOutcome::NotEvaluated),
-            MethodAuthorization::NotEnforced(_) => (AuthKind::None, AuthOutcome::NotEvaluated),
         };
         if let Err(e) = resource_policy::final_phase(policy, ctx, &verb, kind, auth) {
             return Outcome::Gateway(e, Some(stage));

@@ -376,7 +376,6 @@ impl<'a> Importer<'a> {
                     "AWS_IAM" => {
                         method.authorization_type = AuthorizationType::AwsIam;
                         method.authorizer_id = None;
-                        self.d.not_enforced(&ap, NotEnforced::AwsIam);
                     }
                     "NONE" => {}
                     _ => self.d.error(

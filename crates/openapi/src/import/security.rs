@@ -50,10 +50,6 @@ impl<'a> Importer<'a> {
                     let cognito = a.kind == "COGNITO_USER_POOLS";
                     let id = a.id.clone();
                     self.definition.authorizers.push(a);
-                    if cognito {
-                        self.d
-                            .not_enforced(&ap, NotEnforced::Authorizer(name.to_owned()));
-                    }
                     Scheme::Authorizer { id, cognito }
                 }
                 None => Scheme::Ignored,
@@ -206,7 +202,6 @@ impl<'a> Importer<'a> {
                     Scheme::Iam => {
                         if method.authorization_type == AuthorizationType::None {
                             method.authorization_type = AuthorizationType::AwsIam;
-                            self.d.not_enforced(&np, NotEnforced::AwsIam);
                         } else if method.authorization_type != AuthorizationType::AwsIam {
                             self.one_authorization(&np, name);
                         }

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::SamApi;
+use crate::auth::ApiAuth;
 use crate::eval::join;
 use crate::functions::{ApiEvent, merge};
 use crate::loader::{IMPLICIT_API, Loader, SERVERLESS_API, value_text};
 use crate::yaml::{self, Node, Pos, V};
+use crate::{FunctionConfig, SamApi};
 
 /// Properties SAM allows in `Globals.Api`.
 const GLOBAL_API_KEYS: [&str; 20] = [
@@ -38,20 +39,27 @@ const GLOBAL_API_KEYS: [&str; 20] = [
     "PropagateTags",
 ];
 
-const INTEGRATION: &str = "x-amazon-apigateway-integration";
-const ANY: &str = "x-amazon-apigateway-any-method";
-const OPERATIONS: [&str; 8] = [
+pub(crate) const INTEGRATION: &str = "x-amazon-apigateway-integration";
+pub(crate) const ANY: &str = "x-amazon-apigateway-any-method";
+/// The operation keys of a path item.
+pub(crate) const OPERATIONS: [&str; 8] = [
     "get", "put", "post", "delete", "patch", "head", "options", ANY,
 ];
 
+/// The document's OpenAPI version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flavor {
+pub(crate) enum Flavor {
     Swagger2,
     Oas3,
 }
 
 impl<'a> Loader<'a> {
-    pub(crate) fn apis(&mut self, events: &[ApiEvent]) -> Vec<SamApi> {
+    pub(crate) fn apis(
+        &mut self,
+        events: &[ApiEvent],
+        functions: &[FunctionConfig],
+    ) -> Vec<SamApi> {
+        let functions: Vec<String> = functions.iter().map(|f| f.name.clone()).collect();
         let root = self.root;
         let globals = root.get("Globals").and_then(|g| g.get("Api"));
         let mut kept = Vec::new();
@@ -84,14 +92,15 @@ impl<'a> Loader<'a> {
                 .unwrap_or_else(|| Node::new(V::Map(Vec::new()), node.pos));
             let props = merge(&globals, &own);
             let mine: Vec<&ApiEvent> = events.iter().filter(|e| e.api == id).collect();
-            if let Some(api) = self.api(&id, &props, node.pos, false, &mine) {
+            if let Some(api) = self.api(&id, &props, node.pos, false, &mine, &functions) {
                 apis.push(api);
             }
         }
         if self.implicit_api {
             let mine: Vec<&ApiEvent> = events.iter().filter(|e| e.api == IMPLICIT_API).collect();
             if !mine.is_empty()
-                && let Some(api) = self.api(IMPLICIT_API, &globals, globals.pos, true, &mine)
+                && let Some(api) =
+                    self.api(IMPLICIT_API, &globals, globals.pos, true, &mine, &functions)
             {
                 apis.push(api);
             }
@@ -106,6 +115,7 @@ impl<'a> Loader<'a> {
         pos: Pos,
         implicit: bool,
         events: &[&ApiEvent],
+        functions: &[String],
     ) -> Option<SamApi> {
         let base = if implicit {
             "Globals.Api".to_owned()
@@ -216,9 +226,16 @@ impl<'a> Loader<'a> {
             }
             obj.insert("paths".to_owned(), Value::Object(Map::new()));
         }
-        // Events add their operations.
+        // Auth, checked before the events name its authorizers.
+        let auth = match props.get("Auth") {
+            Some(n) => self.api_auth(id, n, &at("Auth"), functions),
+            None => ApiAuth::none(),
+        };
+        // Events add their operations, with their own Auth.
         for ev in events {
-            self.add_event(obj, ev, flavor);
+            if self.add_event(obj, ev, flavor) {
+                self.event_auth(obj, flavor, &auth, ev, &stage_name);
+            }
         }
         // Models.
         if let Some(n) = props.get("Models") {
@@ -311,14 +328,10 @@ impl<'a> Loader<'a> {
         if let Some(n) = props.get("Cors") {
             self.cors(obj, n, &at("Cors"), flavor);
         }
-        // Auth: kept for later, not applied.
-        if let Some(n) = props.get("Auth") {
-            self.warn(
-                &at("Auth"),
-                n.pos,
-                "Auth (authorizers, API keys, usage plans, resource policies) is not enforced yet by Tollgate: the API's methods are served without these checks",
-            );
-        }
+        // Auth on the whole API, after CORS as SAM does (the preflight methods get the default
+        // authorizer too).
+        let auth_pos = props.get("Auth").map_or(pos, |n| n.pos);
+        self.apply_api_auth(obj, flavor, &auth, &stage_name, &at("Auth"), auth_pos);
         // Stage variables.
         let mut variables = BTreeMap::new();
         if let Some(n) = props.get("Variables") {
@@ -389,6 +402,7 @@ impl<'a> Loader<'a> {
             variables,
             endpoint_type,
             openapi: doc,
+            usage_plan: auth.usage_plan,
         })
     }
 
@@ -558,9 +572,10 @@ impl<'a> Loader<'a> {
         }
     }
 
-    fn add_event(&mut self, doc: &mut Map<String, Value>, ev: &ApiEvent, flavor: Flavor) {
+    /// Adds an event's operation; false when the definition keeps its own (or cannot take it).
+    fn add_event(&mut self, doc: &mut Map<String, Value>, ev: &ApiEvent, flavor: Flavor) -> bool {
         let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-            return;
+            return false;
         };
         let item = paths
             .entry(ev.path.clone())
@@ -574,7 +589,7 @@ impl<'a> Loader<'a> {
                     ev.path
                 ),
             );
-            return;
+            return false;
         };
         if item.contains_key(&ev.method) {
             let shown = if ev.method == ANY {
@@ -587,7 +602,7 @@ impl<'a> Loader<'a> {
                 ev.pos,
                 format!("{} {} is already defined by the API's definition; the definition's operation is kept", shown.to_uppercase(), ev.path),
             );
-            return;
+            return false;
         }
         let mut params: Vec<(String, String, bool)> = path_params(&ev.path)
             .into_iter()
@@ -621,6 +636,7 @@ impl<'a> Loader<'a> {
         }
         op.insert(INTEGRATION.to_owned(), integration);
         item.insert(ev.method.clone(), Value::Object(op));
+        true
     }
 
     fn gateway_responses(&mut self, doc: &mut Map<String, Value>, n: &Node, path: &str) {
@@ -890,7 +906,10 @@ fn allowed_methods(item: &Map<String, Value>) -> String {
 }
 
 /// `map[key]` as an object, created (or replaced, when it is not one) as needed.
-fn entry_object<'m>(map: &'m mut Map<String, Value>, key: &str) -> &'m mut Map<String, Value> {
+pub(crate) fn entry_object<'m>(
+    map: &'m mut Map<String, Value>,
+    key: &str,
+) -> &'m mut Map<String, Value> {
     let slot = map
         .entry(key.to_owned())
         .or_insert_with(|| Value::Object(Map::new()));

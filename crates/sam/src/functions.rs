@@ -84,8 +84,7 @@ pub(crate) struct ApiEvent {
     /// `RequestParameters`: (name, location, required), location as OpenAPI writes it.
     pub(crate) params: Vec<(String, String, bool)>,
     pub(crate) timeout_ms: Option<u64>,
-    /// The event's `Auth`, resolved: kept for when SAM auth is enforced.
-    #[allow(dead_code)]
+    /// The event's `Auth` (`ApiFunctionAuth`), resolved.
     pub(crate) auth: Option<Value>,
     /// `Resources.{Fn}.Properties.Events.{Event}`
     pub(crate) at: String,
@@ -866,14 +865,7 @@ impl<'a> Loader<'a> {
             }
         };
         let auth = match props.get("Auth") {
-            Some(n) => {
-                self.warn(
-                    &format!("{pp}.Auth"),
-                    n.pos,
-                    "Auth is not enforced yet by Tollgate: the method is served without authorizer or API key checks",
-                );
-                self.eval(n, &format!("{pp}.Auth"))
-            }
+            Some(n) => self.eval(n, &format!("{pp}.Auth")),
             None => None,
         };
         let mut params = Vec::new();

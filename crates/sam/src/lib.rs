@@ -9,7 +9,10 @@
 //! - one [`SamApi`] per REST API: each `AWS::Serverless::Api` and, when functions have `Api`
 //!   events without `RestApiId`, the implicit `ServerlessRestApi` (stage `Prod`). Each carries an
 //!   OpenAPI document that `tollgate_openapi::import` accepts (checked by [`load`] itself), with
-//!   the functions' `Api` events as `aws_proxy` integrations whose URIs name the local functions;
+//!   the functions' `Api` events as `aws_proxy` integrations whose URIs name the local functions,
+//!   and `Auth` (API and event level) written as the SAM translator writes it: Lambda and Cognito
+//!   authorizers, `AWS_IAM` and API keys as security schemes and method requirements, resource
+//!   policies as `x-amazon-apigateway-policy`; usage plans come out as [`SamUsagePlan`]s;
 //! - warnings for everything that was ignored, approximated or left unresolved.
 //!
 //! Nothing is ever silently dropped: an intrinsic that cannot be resolved locally (`!GetAtt
@@ -25,6 +28,7 @@ use std::path::Path;
 pub use tollgate_lambda::{FunctionConfig, Runtime};
 
 mod apis;
+mod auth;
 mod eval;
 mod functions;
 mod loader;
@@ -65,8 +69,59 @@ pub struct SamApi {
     /// `EndpointConfiguration` type (`EDGE`, `REGIONAL`, `PRIVATE`) when given.
     pub endpoint_type: Option<String>,
     /// The API as an OpenAPI 3.0.1 document (or Swagger 2.0 when the template's
-    /// `DefinitionBody` is Swagger), with `x-amazon-apigateway-*` extensions.
+    /// `DefinitionBody` is Swagger), with `x-amazon-apigateway-*` extensions. `Auth` is in it as
+    /// the SAM translator writes it: authorizers and API keys as security schemes and method
+    /// `security` requirements, `ResourcePolicy` as `x-amazon-apigateway-policy`.
     pub openapi: serde_json::Value,
+    /// `Auth.UsagePlan` (unless `CreateUsagePlan: NONE`): the usage plan SAM creates for the
+    /// API's stage, with an API key in it. The document does not carry it: the caller creates
+    /// the plan (once for all APIs when [`SamUsagePlan::shared`]), attaches this API's stage,
+    /// and creates the key and adds it to the plan.
+    pub usage_plan: Option<SamUsagePlan>,
+}
+
+/// A usage plan SAM creates (`AWS::ApiGateway::UsagePlan`, with an `AWS::ApiGateway::ApiKey`
+/// and the `AWS::ApiGateway::UsagePlanKey` between them).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SamUsagePlan {
+    /// `UsagePlanName`, else SAM's logical id for the plan: `{Api}UsagePlan`, or
+    /// `ServerlessUsagePlan` when shared.
+    pub name: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `Throttle`.
+    pub throttle: Option<SamThrottle>,
+    /// `Quota`.
+    pub quota: Option<SamQuota>,
+    /// `CreateUsagePlan: SHARED`: one plan (and one key) for every API that says so, each
+    /// adding its stage; `PER_API`: a plan of this API's stage alone.
+    pub shared: bool,
+    /// The enabled API key SAM creates with the plan, by SAM's logical id for it: `{Api}ApiKey`,
+    /// or `ServerlessApiKey` when shared. Its value is generated.
+    pub api_key_name: String,
+}
+
+/// A usage plan's `Throttle`: steady-state requests per second and burst.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct SamThrottle {
+    /// `RateLimit`.
+    pub rate_limit: Option<f64>,
+    /// `BurstLimit`.
+    pub burst_limit: Option<u32>,
+}
+
+/// A usage plan's `Quota`: requests per period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamQuota {
+    /// `Limit`.
+    pub limit: Option<u64>,
+    /// `Offset`.
+    pub offset: Option<u32>,
+    /// `Period`: `DAY`, `WEEK` or `MONTH`.
+    pub period: Option<String>,
 }
 
 /// What the template cannot know by itself.

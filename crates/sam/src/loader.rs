@@ -174,7 +174,7 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
     }
     l.find_implicit_api();
     let (functions, events) = l.functions();
-    let apis = l.apis(&events);
+    let apis = l.apis(&events, &functions);
     l.other_resources();
     if !l.d.errors.is_empty() {
         return Err(l.into_error());

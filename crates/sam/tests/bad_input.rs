@@ -344,7 +344,7 @@ fn skipped_functions_and_events() {
           Properties: {Queue: arn}
         Get:
           Type: Api
-          Properties: {Path: /local, Method: get, Auth: {Authorizer: NONE}}
+          Properties: {Path: /local, Method: get, Auth: {ApiKeyRequired: true}}
   Http:
     Type: AWS::Serverless::HttpApi
 ",
@@ -380,10 +380,6 @@ fn skipped_functions_and_events() {
     ));
     assert!(warned(
         &app,
-        &["Events.Get.Properties.Auth", "not enforced yet"]
-    ));
-    assert!(warned(
-        &app,
         &["Resources.Local.Properties.Layers", "not mounted"]
     ));
     assert!(warned(
@@ -400,6 +396,11 @@ fn skipped_functions_and_events() {
     assert_eq!(app.apis.len(), 1);
     let paths = app.apis[0].openapi["paths"].as_object().unwrap();
     assert_eq!(paths.keys().collect::<Vec<_>>(), ["/local"]);
+    assert_eq!(
+        paths["/local"]["get"]["security"],
+        serde_json::json!([{"api_key": []}])
+    );
+    assert!(!app.warnings.iter().any(|w| w.contains("not enforced")));
 }
 
 #[test]

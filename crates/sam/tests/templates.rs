@@ -524,11 +524,21 @@ fn include_definition_uri_and_json_template() {
             ),
         ])
     );
-    // Auth is kept out, loudly.
-    assert!(has_warning(
-        &app,
-        &["Resources.SwaggerApi.Properties.Auth", "not enforced yet"]
-    ));
+    // Auth.ApiKeyRequired: every method with an integration needs a key, the CORS preflight
+    // ones too (AddApiKeyRequiredToCorsPreflight defaults to true).
+    assert_eq!(
+        swagger.openapi["securityDefinitions"]["api_key"],
+        serde_json::json!({"type": "apiKey", "name": "x-api-key", "in": "header"})
+    );
+    for (path, verb) in [
+        ("/items", HttpMethod::Get),
+        ("/items", HttpMethod::Options),
+        ("/items/{itemId}", HttpMethod::Put),
+        ("/items/{itemId}", HttpMethod::Options),
+    ] {
+        assert!(method(&def, path, verb).api_key_required, "{verb} {path}");
+    }
+    assert!(!has_warning(&app, &["not enforced"]));
 }
 
 #[test]

@@ -12,15 +12,29 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tollgate_model::{ApiKey, GatewayResponseType, UsagePlan};
+use tollgate_limits::{PlanThrottlePolicy, QuotaLimit, StageThrottlePolicy, ThrottleLimit};
+use tollgate_model::{ApiKey, GatewayResponseType, QuotaSettings, Stage, UsagePlan};
+
+/// A plan's quota as the counters take it (`None` for settings the counters refuse, which the
+/// management commands do not let through).
+pub fn quota_limit(q: &QuotaSettings) -> Option<QuotaLimit> {
+    let period = match q.period {
+        tollgate_model::QuotaPeriod::Day => tollgate_limits::QuotaPeriod::Day,
+        tollgate_model::QuotaPeriod::Week => tollgate_limits::QuotaPeriod::Week,
+        tollgate_model::QuotaPeriod::Month => tollgate_limits::QuotaPeriod::Month,
+    };
+    QuotaLimit::new(q.limit, q.offset, period).ok()
+}
 
 use crate::gateway_response::GatewayError;
 
-/// Every API key and usage plan, as the data plane needs them.
+/// Every API key and usage plan, and each stage's throttles, as the data plane needs them.
 #[derive(Debug, Default)]
 pub struct KeyTable {
     by_digest: HashMap<[u8; 32], KeyEntry>,
     plans: HashMap<String, Arc<UsagePlan>>,
+    /// (API id, stage) → method settings and the throttles of the plans covering the stage.
+    throttles: HashMap<(String, String), StageThrottlePolicy>,
 }
 
 #[derive(Debug)]
@@ -38,6 +52,13 @@ pub struct KeyGrant {
     pub key_id: String,
     pub key_value: String,
     pub plan: Arc<UsagePlan>,
+    /// The plan's quota, when it has one.
+    pub quota: Option<QuotaLimit>,
+}
+
+/// The token-bucket limits of a plan or method setting.
+fn limit(rate: f64, burst: u32) -> ThrottleLimit {
+    ThrottleLimit::new(rate.max(0.0), burst)
 }
 
 fn digest(value: &str) -> [u8; 32] {
@@ -45,8 +66,44 @@ fn digest(value: &str) -> [u8; 32] {
 }
 
 impl KeyTable {
-    /// Builds the table from the store's keys, plans and `(plan_id, key_id)` memberships.
-    pub fn new(keys: Vec<ApiKey>, plans: Vec<UsagePlan>, members: &[(String, String)]) -> Self {
+    /// Builds the table from the store's keys, plans and `(plan_id, key_id)` memberships, and the
+    /// stages (for their method settings' throttles).
+    pub fn new(
+        keys: Vec<ApiKey>,
+        plans: Vec<UsagePlan>,
+        members: &[(String, String)],
+        stages: &[(String, Stage)],
+    ) -> Self {
+        let mut throttles = HashMap::new();
+        for (api_id, stage) in stages {
+            let mut policy = StageThrottlePolicy::new(api_id.clone(), stage.stage_name.clone());
+            for (key, setting) in &stage.method_settings {
+                let burst =
+                    u32::try_from(setting.throttling_burst_limit.max(0)).unwrap_or(u32::MAX);
+                // A malformed key cannot name a method: it throttles nothing.
+                let _ = policy.set_method_setting(key, limit(setting.throttling_rate_limit, burst));
+            }
+            for plan in plans.iter() {
+                for s in plan
+                    .api_stages
+                    .iter()
+                    .filter(|s| s.api_id == *api_id && s.stage == stage.stage_name)
+                {
+                    policy.set_plan(
+                        plan.id.clone(),
+                        PlanThrottlePolicy {
+                            throttle: plan.throttle.map(|t| limit(t.rate_limit, t.burst_limit)),
+                            methods: s
+                                .throttle
+                                .iter()
+                                .map(|(m, t)| (m.clone(), limit(t.rate_limit, t.burst_limit)))
+                                .collect(),
+                        },
+                    );
+                }
+            }
+            throttles.insert((api_id.clone(), stage.stage_name.clone()), policy);
+        }
         let plans: HashMap<String, Arc<UsagePlan>> = plans
             .into_iter()
             .map(|p| (p.id.clone(), Arc::new(p)))
@@ -68,7 +125,16 @@ impl KeyTable {
                 (digest(&entry.value), entry)
             })
             .collect();
-        KeyTable { by_digest, plans }
+        KeyTable {
+            by_digest,
+            plans,
+            throttles,
+        }
+    }
+
+    /// The throttles of a stage (`None` for a stage the table was not built with).
+    pub fn throttles(&self, api_id: &str, stage: &str) -> Option<&StageThrottlePolicy> {
+        self.throttles.get(&(api_id.to_owned(), stage.to_owned()))
     }
 
     pub fn plan(&self, id: &str) -> Option<&Arc<UsagePlan>> {
@@ -101,6 +167,7 @@ impl KeyTable {
         Ok(KeyGrant {
             key_id: entry.id.clone(),
             key_value: entry.value.clone(),
+            quota: plan.quota.and_then(|q| quota_limit(&q)),
             plan: plan.clone(),
         })
     }
@@ -150,6 +217,7 @@ mod tests {
             ],
             vec![plan],
             &[("p1".into(), "k1".into()), ("p1".into(), "k2".into())],
+            &[],
         );
         let grant = table
             .check("api", "prod", Some("value-one-0123456789"))

@@ -78,6 +78,8 @@ pub struct CompiledMethod {
     pub api_key_required: bool,
     /// Who may call: the phase "authorize".
     pub authorization: MethodAuthorization,
+    /// `"{resourcePath}/{METHOD}"`, the key of method throttles.
+    pub method_key: String,
     pub integration: CompiledIntegration,
 }
 
@@ -590,6 +592,7 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                 validation,
                 api_key_required: method.api_key_required,
                 authorization,
+                method_key: tollgate_limits::method_key(&resource.path, verb.as_str()),
                 integration,
             };
             router

@@ -132,6 +132,25 @@ pub struct Gateway {
     upstream: Upstream,
     functions: Option<Arc<dyn Functions>>,
     credentials: Option<Arc<tollgate_iam::CredentialStore>>,
+    limits: Limits,
+}
+
+/// Throttle and quota counters, usage metering, and the account-wide throttle.
+pub struct Limits {
+    pub counters: tollgate_limits::LocalCounters,
+    pub usage: Arc<tollgate_limits::UsageRecorder>,
+    /// AWS's default: 10,000 requests per second, burst 5,000.
+    pub account: tollgate_limits::ThrottleLimit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            counters: tollgate_limits::LocalCounters::new(),
+            usage: Arc::new(tollgate_limits::UsageRecorder::new()),
+            account: tollgate_limits::ThrottleLimit::ACCOUNT_DEFAULT,
+        }
+    }
 }
 
 impl Gateway {
@@ -141,7 +160,19 @@ impl Gateway {
             upstream,
             functions: None,
             credentials: None,
+            limits: Limits::default(),
         }
+    }
+
+    /// Replaces the account-wide throttle (AWS's default is 10,000 rps, burst 5,000).
+    pub fn with_account_throttle(mut self, rate: f64, burst: u32) -> Self {
+        self.limits.account = tollgate_limits::ThrottleLimit::new(rate, burst);
+        self
+    }
+
+    /// The counters and the usage recorder.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// AWS_IAM methods verify signatures against `credentials`; without them every signed request

@@ -26,6 +26,6 @@ pub mod validation;
 
 pub use compile::{CompileError, CompiledStage, compile};
 pub use context::ConnectionInfo;
-pub use gateway::{Gateway, StageTable};
+pub use gateway::{Gateway, Limits, StageTable};
 pub use integration::lambda::{FunctionOutput, Functions};
 pub use upstream::Upstream;

@@ -45,6 +45,8 @@ pub enum Command {
     /// Usage plans: stages, throttles, quotas and their keys
     #[command(subcommand)]
     Plans(PlansCommand),
+    /// Requests per API key and day under a usage plan (AWS's GetUsage)
+    Usage(UsageArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +116,26 @@ pub struct KeyImportArgs {
     /// Import nothing when any row has a problem
     #[arg(long)]
     pub fail_on_warnings: bool,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The usage plan's id
+    #[arg(long)]
+    pub plan: String,
+    /// Only this key's usage
+    #[arg(long)]
+    pub key: Option<String>,
+    /// First day, YYYY-MM-DD (UTC)
+    #[arg(long)]
+    pub from: String,
+    /// Last day, YYYY-MM-DD (UTC)
+    #[arg(long)]
+    pub to: String,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 }
@@ -408,6 +430,12 @@ pub struct ServeArgs {
     /// cognito-idp.{region}.amazonaws.com (a local Cognito emulator): {URL}/{poolId}/.well-known/jwks.json
     #[arg(long, value_name = "URL")]
     pub cognito_endpoint: Option<String>,
+    /// Account-wide throttle: requests per second (AWS's default 10000)
+    #[arg(long, default_value_t = 10000.0)]
+    pub account_rate: f64,
+    /// Account-wide throttle: burst (AWS's default 5000)
+    #[arg(long, default_value_t = 5000)]
+    pub account_burst: u32,
     /// Stop a function's worker after it has been idle this many seconds (0: never)
     #[arg(long, default_value_t = 600)]
     pub function_idle_timeout: u64,

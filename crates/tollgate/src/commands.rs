@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Functions(command) => block_on(functions::run(command)),
         Command::Keys(command) => block_on(keys::keys(command)),
         Command::Plans(command) => block_on(keys::plans(command)),
+        Command::Usage(args) => block_on(keys::usage(args)),
     }
 }
 

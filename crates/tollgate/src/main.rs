@@ -6,6 +6,7 @@ mod functions;
 mod listener;
 mod logging;
 mod memory;
+mod metering;
 mod reload;
 mod sam;
 mod serve;

@@ -96,6 +96,7 @@ impl<S: Store> Reloader<S> {
             functions.sync(&self.store).await?;
         }
         let stages = self.store.all_stages().await?;
+        let stage_records = stages.clone();
         let mappings = self.store.all_base_path_mappings().await?;
         let mut table = Vec::with_capacity(stages.len());
         let mut compiled = HashMap::with_capacity(stages.len());
@@ -137,6 +138,7 @@ impl<S: Store> Reloader<S> {
             self.store.list_api_keys().await?,
             self.store.list_usage_plans().await?,
             &self.store.all_usage_plan_keys().await?,
+            &stage_records,
         );
         self.gateway
             .publish(StageTable::new(table, mappings).with_keys(keys));

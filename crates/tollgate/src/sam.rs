@@ -105,6 +105,95 @@ pub async fn load_and_deploy(
                 api.logical_id, api.stage_name
             )
         })?;
+        if let Some(plan) = &api.usage_plan {
+            usage_plan(store, api, plan)
+                .await
+                .with_context(|| format!("creating the usage plan of API {}", api.logical_id))?;
+        }
     }
     Ok(true)
+}
+
+/// The `UsagePlan` of a SAM API: the plan (found again by name on later starts) covering the
+/// API's stage, and its enabled API key, whose value is printed.
+async fn usage_plan(
+    store: &SqliteStore,
+    api: &tollgate_sam::SamApi,
+    sam: &tollgate_sam::SamUsagePlan,
+) -> anyhow::Result<()> {
+    use tollgate_model::{
+        ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids,
+        now_epoch_seconds,
+    };
+    let stage = ApiStage {
+        api_id: api.id.clone(),
+        stage: api.stage_name.clone(),
+        throttle: BTreeMap::new(),
+    };
+    let throttle = sam.throttle.and_then(|t| {
+        Some(ThrottleSettings {
+            rate_limit: t.rate_limit?,
+            burst_limit: t.burst_limit?,
+        })
+    });
+    let quota = sam.quota.as_ref().and_then(|q| {
+        Some(QuotaSettings {
+            limit: q.limit?,
+            offset: q.offset.unwrap_or(0),
+            period: QuotaPeriod::parse(q.period.as_deref()?)?,
+        })
+    });
+    let existing = store
+        .list_usage_plans()
+        .await?
+        .into_iter()
+        .find(|p| p.name == sam.name);
+    let mut plan = existing.unwrap_or_else(|| UsagePlan {
+        id: ids::short_id(),
+        name: sam.name.clone(),
+        description: None,
+        api_stages: Vec::new(),
+        throttle: None,
+        quota: None,
+        product_code: None,
+        tags: BTreeMap::new(),
+    });
+    plan.description = sam.description.clone();
+    plan.throttle = throttle;
+    plan.quota = quota;
+    if !plan.covers(&stage.api_id, &stage.stage) {
+        plan.api_stages.push(stage);
+    }
+    store.put_usage_plan(&plan).await?;
+    let keys = store.list_api_keys().await?;
+    let key = match keys.into_iter().find(|k| k.name == sam.api_key_name) {
+        Some(k) => k,
+        None => {
+            let now = now_epoch_seconds();
+            let key = ApiKey {
+                id: ids::long_id(),
+                value: ApiKey::generate_value(),
+                name: sam.api_key_name.clone(),
+                customer_id: None,
+                description: None,
+                enabled: true,
+                created_date: now,
+                last_updated_date: now,
+                stage_keys: Vec::new(),
+                tags: BTreeMap::new(),
+            };
+            store.create_api_key(&key).await?;
+            key
+        }
+    };
+    match store.add_usage_plan_key(&plan.id, &key.id).await {
+        Ok(()) | Err(tollgate_store::StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    // The value stays out of output that may end up in logs.
+    println!(
+        "usage plan {} ({}): API key {} ({}); its value: tollgate keys list --include-values",
+        plan.name, plan.id, key.name, key.id
+    );
+    Ok(())
 }

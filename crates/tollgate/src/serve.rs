@@ -85,8 +85,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .map_err(anyhow::Error::msg)
         .context("setting up the JWT key cache")?;
     let upstream = Upstream::new().context("setting up TLS for upstream connections")?;
-    let mut gateway =
-        Gateway::new(upstream).with_functions(Arc::new(HostFunctions(functions.clone())));
+    if !(args.account_rate >= 0.0 && args.account_rate.is_finite()) {
+        anyhow::bail!("--account-rate must be a non-negative number");
+    }
+    let mut gateway = Gateway::new(upstream)
+        .with_functions(Arc::new(HostFunctions(functions.clone())))
+        .with_account_throttle(args.account_rate, args.account_burst);
     if let Some(file) = &args.credentials {
         let text =
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -99,6 +103,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut reloader = Reloader::new(store.clone(), gateway.clone())
         .with_functions(FunctionSync::new(functions.clone(), pinned));
     reloader.reload().await.context("loading deployments")?;
+    crate::metering::seed_quotas(&store, &gateway)
+        .await
+        .context("loading quota usage")?;
+    let flusher = tollgate_limits::spawn_flusher(
+        gateway.limits().usage.clone(),
+        Duration::from_secs(5),
+        crate::metering::StoreSink(store.clone()),
+    );
 
     let signals = ShutdownSignals::install()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -169,6 +181,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = t.await;
     }
     let _ = watcher.await;
+    if let Err(e) = flusher.shutdown().await {
+        tracing::error!(error = %e, "usage records could not be stored at shutdown");
+    }
     functions.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Served;
+use common::{Served, Tollgate};
 use serde_json::{Value, json};
 
 fn api() -> Value {
@@ -456,4 +456,123 @@ async fn resource_policies_allow_and_deny_by_source_ip() {
             served.id
         )})
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_plan_throttles_quotas_and_metering() {
+    let mut served = Served::start(&api(), "keyed");
+    let stage = format!("{}:prod", served.id);
+    let plan: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "plans",
+            "create",
+            "--name",
+            "metered",
+            "--stage",
+            &stage,
+            "--quota-limit",
+            "3",
+            "--quota-period",
+            "DAY",
+            "--output",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let plan_id = plan["id"].as_str().unwrap().to_owned();
+    let throttled: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "plans", "create", "--name", "slow", "--stage", &stage, "--rate", "0.001", "--burst",
+            "1", "--output", "json",
+        ],
+    ))
+    .unwrap();
+    let slow_id = throttled["id"].as_str().unwrap().to_owned();
+    let key = |name: &str, plan: &str| -> (String, String) {
+        let k: Value = serde_json::from_str(&cli(
+            &served,
+            &[
+                "keys", "create", "--name", name, "--plan", plan, "--output", "json",
+            ],
+        ))
+        .unwrap();
+        (
+            k["id"].as_str().unwrap().to_owned(),
+            k["value"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (metered_id, metered) = key("metered", &plan_id);
+    let (_, slow) = key("slow", &slow_id);
+
+    // Throttle: burst 1, then AWS's 429.
+    assert_eq!(until(&served, "/keyed", Some(&slow), 200).await.status, 200);
+    let r = until(&served, "/keyed", Some(&slow), 429).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.text(), r#"{"message":"Too Many Requests"}"#);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("TooManyRequestsException")
+    );
+
+    // Quota: three a day, then "Limit Exceeded" (which does not count).
+    for _ in 0..3 {
+        assert_eq!(
+            until(&served, "/keyed", Some(&metered), 200).await.status,
+            200
+        );
+    }
+    for _ in 0..2 {
+        let r = until(&served, "/keyed", Some(&metered), 429).await;
+        assert_eq!(r.text(), r#"{"message":"Limit Exceeded"}"#);
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("LimitExceededException"));
+    }
+
+    // Usage is stored (at the latest when the server stops) and survives restarts.
+    served.server.terminate();
+    let today = cli(
+        &served,
+        &[
+            "usage",
+            "--plan",
+            &plan_id,
+            "--from",
+            "2000-01-01",
+            "--to",
+            "2000-01-01",
+        ],
+    );
+    assert!(today.contains("usage plan"), "{today}");
+    let day = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    );
+    let usage: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "usage", "--plan", &plan_id, "--from", &day, "--to", &day, "--output", "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        usage,
+        json!({"usagePlanId": plan_id, "startDate": day, "endDate": day,
+               "values": {metered_id.clone(): [[3, 0]]}})
+    );
+    let restarted = Tollgate::start(&served._dir.path().join("data"), &[]);
+    let url = restarted.url(&served.id, "prod", "/keyed");
+    let r = served
+        .http
+        .send(
+            http::Method::GET,
+            &url,
+            &[("x-api-key", metered.as_str())],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 429, "the quota is still used up after a restart");
 }

@@ -471,3 +471,97 @@ async fn lambda_non_proxy_integrations_use_templates_and_error_selection() {
     assert_eq!(r.status, 404);
     assert_eq!(r.text(), r#"{"error":"no pet","code":404}"#);
 }
+
+const AUTH_APP: &str = r#"
+def auth(event, context):
+    allow = event["authorizationToken"] == "let-me-in"
+    return {"principalId": "sam-user", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": "Allow" if allow else "Deny", "Resource": "*"}]},
+        "context": {"who": "sam-user"}}
+
+def hello(event, context):
+    return {"statusCode": 200, "body": event["requestContext"]["authorizer"]["who"]}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sam_auth_lambda_authorizer_and_api_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(app.join("src/app.py"), AUTH_APP).unwrap();
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: live
+      Auth:
+        DefaultAuthorizer: TokenAuth
+        ApiKeyRequired: true
+        UsagePlan:
+          CreateUsagePlan: PER_API
+          Quota: {Limit: 100, Period: DAY}
+        Authorizers:
+          TokenAuth:
+            FunctionArn: !GetAtt AuthFn.Arn
+            Identity: {Header: X-Token}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.11, Handler: app.auth, CodeUri: ./src}
+  HelloFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.hello
+      CodeUri: ./src
+      Events:
+        Hello:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /hello, Method: get}
+"#;
+    let path = app.join("template.yaml");
+    std::fs::write(&path, template).unwrap();
+    let data = dir.path().join("data");
+    let server = Tollgate::start(&data, &["--sam", path.to_str().unwrap()]);
+    let id = server.api_id_for_stage("live");
+    let listed = common::tollgate(&[
+        "keys",
+        "list",
+        "--include-values",
+        "--output",
+        "json",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let key = listed["items"][0]["value"].as_str().unwrap().to_owned();
+    assert_eq!(listed["items"][0]["name"], "ApiApiKey");
+    let http = Http::default();
+    let url = server.url(&id, "live", "/hello");
+    let call = |token: &'static str, key: Option<String>| {
+        let http = &http;
+        let url = url.clone();
+        async move {
+            let mut headers = vec![("X-Token", token.to_owned())];
+            if let Some(k) = key {
+                headers.push(("x-api-key", k));
+            }
+            let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            http.send(Method::GET, &url, &refs, "").await
+        }
+    };
+    let r = call("let-me-in", Some(key.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "sam-user");
+    assert_eq!(
+        call("let-me-in", None).await.status,
+        403,
+        "the key is required"
+    );
+    assert_eq!(
+        call("nope", Some(key)).await.status,
+        403,
+        "the authorizer denies"
+    );
+}

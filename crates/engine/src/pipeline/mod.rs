@@ -30,6 +30,7 @@ use crate::gateway_response::{GatewayError, GatewayResponses};
 use crate::headers::{APPLICATION_JSON, X_AMZ_APIGW_ID, X_AMZN_REQUEST_ID};
 use crate::integration;
 use crate::resource_policy;
+use tollgate_limits::{PlanKey, StageThrottlePolicy};
 use tollgate_policy::{AuthKind, AuthOutcome};
 
 /// How a request ended, for the final headers.
@@ -240,7 +241,50 @@ impl Gateway {
         } else {
             None
         };
-        let _ = grant;
+
+        // Phases: throttle (usage plan, stage method, account), then quota.
+        let limits = self.limits();
+        let no_policy;
+        let throttles = match table.keys().throttles(&stage.api_id, &stage.stage_name) {
+            Some(p) => p,
+            None => {
+                no_policy =
+                    StageThrottlePolicy::new(stage.api_id.clone(), stage.stage_name.clone());
+                &no_policy
+            }
+        };
+        let plan_key = grant.as_ref().map(|g| PlanKey {
+            plan_id: &g.plan.id,
+            key_id: &g.key_id,
+        });
+        let scopes = throttles.scopes(&compiled.method_key, plan_key, limits.account);
+        if !limits
+            .counters
+            .throttles()
+            .try_acquire(scopes.as_slice())
+            .is_admitted()
+        {
+            return Outcome::Gateway(
+                GatewayError::new(GatewayResponseType::Throttled),
+                Some(stage),
+            );
+        }
+        if let Some(g) = &grant {
+            if let Some(quota) = &g.quota {
+                let now = limits.counters.now();
+                let decision = limits
+                    .counters
+                    .quotas()
+                    .check_and_count(&g.plan.id, &g.key_id, quota, now);
+                if !decision.is_admitted() {
+                    return Outcome::Gateway(
+                        GatewayError::new(GatewayResponseType::QuotaExceeded),
+                        Some(stage),
+                    );
+                }
+            }
+            limits.usage.record(&g.plan.id, &g.key_id);
+        }
 
         // Phase 3: validate (methods with a request validator).
         if let Some(validation) = &compiled.validation {

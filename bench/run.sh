@@ -277,9 +277,12 @@ start_backend() {
 # ---- step 3: scenarios ------------------------------------------------------------------------
 
 # Fail loudly unless URL answers 200, Content-Type application/json and exactly BODY.
+# check_response LABEL URL BODY [HEADER]
 check_response() {
     local label=$1 url=$2 body=$3 got code ctype
-    got=$(curl -sS --max-time 5 -D "$WORK/check.headers" -o "$WORK/check.body" \
+    local -a hdr=()
+    [[ -z ${4:-} ]] || hdr=(-H "$4")
+    got=$(curl -sS --max-time 5 "${hdr[@]}" -D "$WORK/check.headers" -o "$WORK/check.body" \
         -w '%{http_code} %{content_type}' "$url") || die "$label: curl $url failed"
     code=${got%% *}
     ctype=${got#* }
@@ -297,9 +300,12 @@ check_response() {
 }
 
 # run_wrk DURATION URL OUTFILE: also writes OUTFILE.time with wrk's "wall user sys" seconds.
+# run_wrk DURATION URL OUT [HEADER]
 run_wrk() {
     local TIMEFORMAT='%3R %3U %3S' rc=0
-    { time taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1" --latency "$2" >"$3" 2>&1 || rc=$?; } \
+    local -a hdr=()
+    [[ -z ${4:-} ]] || hdr=(-H "$4")
+    { time taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1" --latency "${hdr[@]}" "$2" >"$3" 2>&1 || rc=$?; } \
         2>"$3.time"
     ((rc == 0)) || { cat "$3" >&2; die "wrk failed against $2"; }
 }
@@ -375,7 +381,7 @@ parse_wrk() {
 
 # The scenarios, by key, in the order they run within each round.
 SCENARIOS=()
-declare -A SC_LABEL SC_URL SC_BODY SC_RSS_PID SC_CPU_PIDS SC_OWN_PIDS
+declare -A SC_LABEL SC_URL SC_BODY SC_RSS_PID SC_CPU_PIDS SC_OWN_PIDS SC_HEADER
 
 # add_scenario KEY LABEL URL BODY RSS_PID CPU_PIDS...: CPU_PIDS are charged for CPU per request.
 add_scenario() {
@@ -406,12 +412,12 @@ measure_run() {
     local rps p50 p99 req non2xx sock ticks cpu_us rss busy_p busy_l wrk_pct other_pct
     while :; do
         out=$WORK/wrk-$key-$run.txt
-        run_wrk "$WARMUP" "$url" "$WORK/wrk-$key-$run-warmup.txt"
+        run_wrk "$WARMUP" "$url" "$WORK/wrk-$key-$run-warmup.txt" "${SC_HEADER[$key]:-}"
         t0=$(ticks_of "${cpu_pids[@]}")
         o0=$(ticks_of "${own_pids[@]}")
         read -r p0 tot_p0 <<<"$(cpu_jiffies "$PROXY_CPU")"
         read -r l0 tot_l0 <<<"$(cpu_jiffies "$LOAD_CPU")"
-        run_wrk "$DURATION" "$url" "$out"
+        run_wrk "$DURATION" "$url" "$out" "${SC_HEADER[$key]:-}"
         for pid in "${own_pids[@]}"; do
             pid=${pid#tree:}
             kill -0 "$pid" 2>/dev/null || die "$label: process $pid died during run $run"
@@ -458,7 +464,7 @@ measure_run() {
 run_scenarios() {
     local key run
     for key in "${SCENARIOS[@]}"; do
-        check_response "${SC_LABEL[$key]}" "${SC_URL[$key]}" "${SC_BODY[$key]}"
+        check_response "${SC_LABEL[$key]}" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}"
     done
     for ((run = 1; run <= RUNS; run++)); do
         log "---- round $run/$RUNS"
@@ -467,7 +473,7 @@ run_scenarios() {
         done
     done
     for key in "${SCENARIOS[@]}"; do
-        check_response "${SC_LABEL[$key]} (after)" "${SC_URL[$key]}" "${SC_BODY[$key]}"
+        check_response "${SC_LABEL[$key]} (after)" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}"
     done
 }
 
@@ -516,6 +522,20 @@ setup_tollgate() {
     add_scenario tollgate_mock "Tollgate MOCK" "$base/mock" '{"ok":true,"backend":"mock"}' "$TG_PID" "$TG_PID"
     add_scenario tollgate_vtl "Tollgate MOCK with VTL templates" "$base/vtl/42" \
         "{\"id\":\"42\",\"stage\":\"$STAGE\",\"method\":\"GET\",\"items\":[1,2,3]}" "$TG_PID" "$TG_PID"
+    # The full pipeline: API key in a usage plan (throttle + quota + metering), request
+    # validation, VTL response template. Limits high enough never to refuse.
+    local api_id key_json key_value plan_id
+    api_id=$("$TOLLGATE_BIN" apis --data-dir "$WORK/tollgate/data" --output json |
+        python3 -c 'import json,sys; print([a["id"] for a in json.load(sys.stdin) if a["name"] == "tollgate-bench"][0])')
+    plan_id=$("$TOLLGATE_BIN" plans create --data-dir "$WORK/tollgate/data" --name bench \
+        --stage "$api_id:$STAGE" --rate 1000000 --burst 1000000 --quota-limit 1000000000000 \
+        --quota-period DAY --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    key_json=$("$TOLLGATE_BIN" keys create --data-dir "$WORK/tollgate/data" --name bench --plan "$plan_id" --output json)
+    key_value=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["value"])' <<<"$key_json")
+    sleep 1 # the running server picks the key up within its poll interval
+    add_scenario tollgate_pipeline "Tollgate full pipeline" "$base/pipeline?q=1" \
+        '{"q":"1","key":"bench"}' "$TG_PID" "$TG_PID"
+    SC_HEADER[tollgate_pipeline]="x-api-key: $key_value"
     # The implicit API of the SAM app in $WORK/sam is named after its directory.
     LAMBDA_URL=http://127.0.0.1:$TG_PORT/_aws/execute-api/sam/Prod/hello/bench
     add_scenario tollgate_lambda "Tollgate Lambda proxy (warm Rust fn)" "$LAMBDA_URL" \
@@ -662,6 +682,7 @@ scenario_label() {
     tollgate_proxy) echo "Tollgate HTTP_PROXY → backend" ;;
     tollgate_mock) echo "Tollgate MOCK" ;;
     tollgate_vtl) echo "Tollgate MOCK with VTL request and response templates" ;;
+    tollgate_pipeline) echo "Tollgate full pipeline (API key, usage plan throttle + quota, validation, VTL)" ;;
     tollgate_lambda) echo "Tollgate Lambda proxy (warm Rust fn, workers on the proxy's core)" ;;
     esac
 }
@@ -700,7 +721,7 @@ write_results() {
         echo
         echo "| Scenario | Requests/s | p50 latency | p99 latency | CPU per request | Peak RSS | Core $PROXY_CPU / $LOAD_CPU busy | wrk CPU | Other CPU | Errors |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl; do
+        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_pipeline; do
             has_scenario "$s" || continue
             local who=proxy errs non sock
             [[ $s != direct ]] || who=backend
@@ -759,7 +780,7 @@ write_ratios() {
     echo
     echo "| Scenario | Throughput vs nginx | Throughput vs direct | CPU/request vs nginx | p99 vs nginx | p99 vs direct |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_lambda; do
+    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_pipeline tollgate_lambda; do
         has_scenario "$s" || continue
         local cpu_vs=n/a
         [[ $s == direct ]] || cpu_vs=$(ratio "$(med "$s" cpu_us_per_req)" "$n_cpu")
@@ -825,6 +846,12 @@ write_targets() {
         vtl=$(ratio "$(med tollgate_vtl rps)" "$(med tollgate_mock rps)")
         vtl_cpu=$(awk -v a="$(med tollgate_vtl cpu_us_per_req)" -v b="$(med tollgate_mock cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
         echo "| (no target) MOCK with VTL request + response templates vs static MOCK | $(times_x "$vtl"), +$vtl_cpu µs CPU/request | — |"
+    fi
+    if has_scenario tollgate_pipeline && has_scenario tollgate_mock; then
+        local pl pl_cpu
+        pl=$(ratio "$(med tollgate_pipeline rps)" "$(med tollgate_mock rps)")
+        pl_cpu=$(awk -v a="$(med tollgate_pipeline cpu_us_per_req)" -v b="$(med tollgate_mock cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
+        echo "| (no target) full pipeline (key, plan throttle + quota, validation, VTL) vs static MOCK | $(times_x "$pl"), +$pl_cpu µs CPU/request | — |"
     fi
     echo "| Lambda proxy added p50 latency over MOCK < 250 µs (1 connection) | $added µs | $(verdict "$added" '<' 250) |"
     echo "| Cold Python function: first request < 150 ms over its own import time | $cold ms | $(verdict "$cold" '<' 150) |"

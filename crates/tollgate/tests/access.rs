@@ -576,3 +576,148 @@ async fn usage_plan_throttles_quotas_and_metering() {
         .await;
     assert_eq!(r.status, 429, "the quota is still used up after a restart");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn eight_clients_on_one_key_get_the_plan_rate() {
+    const RATE: f64 = 50.0;
+    const BURST: u64 = 10;
+    let served = Served::start(&api(), "keyed");
+    let stage = format!("{}:prod", served.id);
+    let rate = RATE.to_string();
+    let burst = BURST.to_string();
+    let plan: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "plans", "create", "--name", "r", "--stage", &stage, "--rate", &rate, "--burst",
+            &burst, "--output", "json",
+        ],
+    ))
+    .unwrap();
+    let k: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "hammer",
+            "--plan",
+            plan["id"].as_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let value = k["value"].as_str().unwrap().to_owned();
+    // Wait until the key is served, then let the bucket refill completely.
+    assert_eq!(
+        until(&served, "/keyed", Some(&value), 200).await.status,
+        200
+    );
+    tokio::time::sleep(Duration::from_secs_f64(BURST as f64 / RATE + 0.1)).await;
+
+    let url = served.url("/keyed");
+    let started = Instant::now();
+    let run_for = Duration::from_secs(2);
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let (url, value) = (url.clone(), value.clone());
+        clients.push(tokio::spawn(async move {
+            let http = common::Http::default();
+            let (mut ok, mut throttled) = (0u64, 0u64);
+            while started.elapsed() < run_for {
+                let r = http
+                    .send(
+                        http::Method::GET,
+                        &url,
+                        &[("x-api-key", value.as_str())],
+                        "",
+                    )
+                    .await;
+                match r.status.as_u16() {
+                    200 => ok += 1,
+                    429 => throttled += 1,
+                    other => panic!("unexpected {other}: {}", r.text()),
+                }
+            }
+            (ok, throttled)
+        }));
+    }
+    let (mut ok, mut throttled) = (0, 0);
+    for c in clients {
+        let (o, t) = c.await.unwrap();
+        ok += o;
+        throttled += t;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ceiling = BURST as f64 + RATE * elapsed;
+    assert!(throttled > 0, "the clients must outrun the plan");
+    assert!(
+        ok as f64 <= ceiling + 1.0,
+        "{ok} admitted in {elapsed:.2} s: more than burst + rate·t = {ceiling:.0}"
+    );
+    let rate_seen = (ok as f64 - BURST as f64) / elapsed;
+    assert!(
+        (rate_seen - RATE).abs() <= RATE * 0.1,
+        "{ok} admitted in {elapsed:.2} s: {rate_seen:.1}/s after the burst, not {RATE}/s ±10%"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_method_throttle_beats_the_plan_throttle() {
+    let served = Served::start(&api(), "keyed");
+    let stage = format!("{}:prod", served.id);
+    let method = format!("{stage}:/keyed/GET=0.001,2");
+    let plan: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "plans",
+            "create",
+            "--name",
+            "m",
+            "--stage",
+            &stage,
+            "--rate",
+            "1000",
+            "--burst",
+            "1000",
+            "--method-throttle",
+            &method,
+            "--output",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        plan["apiStages"][0]["throttle"]["/keyed/GET"]["burstLimit"],
+        2
+    );
+    let k: Value = serde_json::from_str(&cli(
+        &served,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "m",
+            "--plan",
+            plan["id"].as_str().unwrap(),
+            "--output",
+            "json",
+        ],
+    ))
+    .unwrap();
+    let value = k["value"].as_str().unwrap().to_owned();
+    assert_eq!(
+        until(&served, "/keyed", Some(&value), 200).await.status,
+        200
+    );
+    assert_eq!(
+        until(&served, "/keyed", Some(&value), 200).await.status,
+        200
+    );
+    let r = until(&served, "/keyed", Some(&value), 429).await;
+    assert_eq!(
+        r.status, 429,
+        "the method's burst of 2 is spent, whatever the plan allows"
+    );
+    assert_eq!(r.text(), r#"{"message":"Too Many Requests"}"#);
+}

@@ -135,7 +135,7 @@ impl ApiAuth {
 }
 
 /// The position of `keys` under `n`, as deep as the template goes.
-fn pos_at(n: &Node, keys: &[&str]) -> Pos {
+pub(crate) fn pos_at(n: &Node, keys: &[&str]) -> Pos {
     let mut node = n;
     for k in keys {
         match node.get(k) {
@@ -157,7 +157,7 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn as_bool(v: &Value) -> Option<bool> {
+pub(crate) fn as_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
@@ -166,7 +166,7 @@ fn as_bool(v: &Value) -> Option<bool> {
     }
 }
 
-fn as_u64(v: &Value) -> Option<u64> {
+pub(crate) fn as_u64(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -174,7 +174,7 @@ fn as_u64(v: &Value) -> Option<u64> {
     }
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -674,6 +674,40 @@ impl<'a> Loader<'a> {
             }
         };
         let errors = self.d.errors.len();
+        let (throttle, quota) = self.throttle_and_quota(m, path, n);
+        if self.d.errors.len() > errors {
+            return None;
+        }
+        let (plan_id, key_id) = if shared {
+            (
+                "ServerlessUsagePlan".to_owned(),
+                "ServerlessApiKey".to_owned(),
+            )
+        } else {
+            (format!("{api}UsagePlan"), format!("{api}ApiKey"))
+        };
+        Some(SamUsagePlan {
+            name: m
+                .get("UsagePlanName")
+                .and_then(value_text)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(plan_id),
+            description: m.get("Description").and_then(value_text),
+            throttle,
+            quota,
+            shared,
+            api_key_name: key_id,
+        })
+    }
+
+    /// `Throttle` and `Quota` of a usage plan (`m`, the mapping at `path`, `n` its node), with
+    /// an error for each malformed value.
+    pub(crate) fn throttle_and_quota(
+        &mut self,
+        m: &Map<String, Value>,
+        path: &str,
+        n: &Node,
+    ) -> (Option<SamThrottle>, Option<SamQuota>) {
         let bad = |l: &mut Self, key: &str, what: &str, found: &Value| {
             l.error(
                 &join(path, key),
@@ -744,29 +778,7 @@ impl<'a> Loader<'a> {
                 None
             }
         };
-        if self.d.errors.len() > errors {
-            return None;
-        }
-        let (plan_id, key_id) = if shared {
-            (
-                "ServerlessUsagePlan".to_owned(),
-                "ServerlessApiKey".to_owned(),
-            )
-        } else {
-            (format!("{api}UsagePlan"), format!("{api}ApiKey"))
-        };
-        Some(SamUsagePlan {
-            name: m
-                .get("UsagePlanName")
-                .and_then(value_text)
-                .filter(|s| !s.is_empty())
-                .unwrap_or(plan_id),
-            description: m.get("Description").and_then(value_text),
-            throttle,
-            quota,
-            shared,
-            api_key_name: key_id,
-        })
+        (throttle, quota)
     }
 
     /// An `Api` event's `Auth` (and the API's `DefaultAuthorizer: AWS_IAM` integration

@@ -10,6 +10,7 @@ use serde_json::{Map, Number, Value};
 use crate::loader::{
     IMPLICIT_API, LAMBDA_FUNCTION, Loader, SERVERLESS_API, SERVERLESS_FUNCTION, value_text,
 };
+use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{Node, Pos, V};
 
 /// Deepest evaluation (template nesting plus reference hops) before giving up.
@@ -269,6 +270,14 @@ impl<'a> Loader<'a> {
                     && let Some(Some(Ok(value))) = self.hop(|l| l.eval_text(node, path))
                 {
                     return Some(Value::String(value));
+                }
+                if matches!(ty.as_str(), API_KEY | USAGE_PLAN | USAGE_PLAN_KEY) {
+                    return Some(self.placeholder(
+                        path,
+                        pos,
+                        name.to_owned(),
+                        format!("!Ref {name} ({ty}) has no local value: its id is generated when Tollgate creates it"),
+                    ));
                 }
                 Some(self.placeholder(
                     path,

@@ -13,6 +13,10 @@
 //!   and `Auth` (API and event level) written as the SAM translator writes it: Lambda and Cognito
 //!   authorizers, `AWS_IAM` and API keys as security schemes and method requirements, resource
 //!   policies as `x-amazon-apigateway-policy`; usage plans come out as [`SamUsagePlan`]s;
+//! - the plain `AWS::ApiGateway::ApiKey`, `AWS::ApiGateway::UsagePlan` and
+//!   `AWS::ApiGateway::UsagePlanKey` resources of the template as [`SamApiKey`]s,
+//!   [`SamPlanResource`]s and `(plan, key)` pairs, their `!Ref`s resolved to logical ids, API
+//!   ids and stage names, for the caller to create;
 //! - warnings for everything that was ignored, approximated or left unresolved.
 //!
 //! Nothing is ever silently dropped: an intrinsic that cannot be resolved locally (`!GetAtt
@@ -32,6 +36,7 @@ mod auth;
 mod eval;
 mod functions;
 mod loader;
+mod usage;
 mod yaml;
 
 /// A SAM application, ready to serve.
@@ -44,6 +49,14 @@ pub struct SamApp {
     pub functions: Vec<FunctionConfig>,
     /// The REST APIs, explicit ones in template order, then the implicit API.
     pub apis: Vec<SamApi>,
+    /// The `AWS::ApiGateway::ApiKey` resources, in template order.
+    pub api_keys: Vec<SamApiKey>,
+    /// The `AWS::ApiGateway::UsagePlan` resources, in template order. (The plans SAM generates
+    /// for `Auth.UsagePlan` are [`SamApi::usage_plan`], not here.)
+    pub usage_plans: Vec<SamPlanResource>,
+    /// The `AWS::ApiGateway::UsagePlanKey` resources, in template order, as `(plan, key)`: the
+    /// logical ids of an [`SamPlanResource`] and a [`SamApiKey`] of this application.
+    pub usage_plan_keys: Vec<(String, String)>,
     /// Everything ignored, approximated or unresolved, as `"{path}: {message}"` (with
     /// `(line L, column C)` when known), in template order.
     pub warnings: Vec<String>,
@@ -122,6 +135,57 @@ pub struct SamQuota {
     pub offset: Option<u32>,
     /// `Period`: `DAY`, `WEEK` or `MONTH`.
     pub period: Option<String>,
+}
+
+/// An `AWS::ApiGateway::ApiKey` of the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamApiKey {
+    /// The resource's logical id (what `UsagePlanKey`s name it by).
+    pub logical_id: String,
+    /// `Name`, else the logical id (CloudFormation would generate a unique name).
+    pub name: String,
+    /// `Value`, exactly as written (20 to 128 characters); `None`: generate one.
+    pub value: Option<String>,
+    /// `Enabled`; false when absent, as in CloudFormation.
+    pub enabled: bool,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `CustomerId`.
+    pub customer_id: Option<String>,
+}
+
+/// An `AWS::ApiGateway::UsagePlan` of the template.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SamPlanResource {
+    /// The resource's logical id (what `UsagePlanKey`s name it by).
+    pub logical_id: String,
+    /// `UsagePlanName`, else the logical id (CloudFormation would generate a unique name).
+    pub name: String,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `ApiStages`: the stages of the application's APIs the plan covers.
+    pub api_stages: Vec<SamPlanStage>,
+    /// `Throttle`: the plan's default throttling.
+    pub throttle: Option<SamThrottle>,
+    /// `Quota`.
+    pub quota: Option<SamQuota>,
+}
+
+/// One of a usage plan's `ApiStages`, resolved to an API of the application.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SamPlanStage {
+    /// `ApiId`: the id of one of [`SamApp::apis`] ([`SamApi::id`]).
+    pub api_id: String,
+    /// The logical id of that API ([`SamApi::logical_id`]).
+    pub api_logical_id: String,
+    /// `Stage`: that API's stage name ([`SamApi::stage_name`]).
+    pub stage: String,
+    /// `Throttle`: per-method throttling, by method path as API Gateway writes it
+    /// (`/pets/GET`, `/pets/{id}/*`, `/*/*`), as `(RateLimit, BurstLimit)`.
+    pub throttle: BTreeMap<String, (f64, u32)>,
 }
 
 /// What the template cannot know by itself.

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{self, Node, Pos, V};
 use crate::{Diagnostic, SamApp, SamError, SamOptions};
 
@@ -175,6 +176,7 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
     l.find_implicit_api();
     let (functions, events) = l.functions();
     let apis = l.apis(&events, &functions);
+    let gateway = l.gateway_resources(&apis);
     l.other_resources();
     if !l.d.errors.is_empty() {
         return Err(l.into_error());
@@ -183,6 +185,9 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         stack_name: l.stack_name.clone(),
         functions,
         apis,
+        api_keys: gateway.api_keys,
+        usage_plans: gateway.usage_plans,
+        usage_plan_keys: gateway.usage_plan_keys,
         warnings: l.d.warnings,
     })
 }
@@ -581,7 +586,8 @@ impl<'a> Loader<'a> {
         for (id, ty, pos) in items {
             let path = format!("Resources.{id}");
             match ty.as_str() {
-                SERVERLESS_FUNCTION | LAMBDA_FUNCTION | SERVERLESS_API => {}
+                SERVERLESS_FUNCTION | LAMBDA_FUNCTION | SERVERLESS_API | API_KEY | USAGE_PLAN
+                | USAGE_PLAN_KEY => {}
                 "AWS::Serverless::HttpApi" => self.warn(
                     &path,
                     pos,

@@ -111,7 +111,121 @@ pub async fn load_and_deploy(
                 .with_context(|| format!("creating the usage plan of API {}", api.logical_id))?;
         }
     }
+    gateway_resources(store, &app)
+        .await
+        .context("creating the template's API keys and usage plans")?;
     Ok(true)
+}
+
+/// The template's `AWS::ApiGateway::ApiKey`, `UsagePlan` and `UsagePlanKey` resources, matched by
+/// name with what earlier starts created (so ids and generated values stay the same).
+async fn gateway_resources(store: &SqliteStore, app: &tollgate_sam::SamApp) -> anyhow::Result<()> {
+    use std::collections::HashMap;
+    use tollgate_model::{
+        ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids,
+        now_epoch_seconds,
+    };
+    let mut key_ids: HashMap<&str, String> = HashMap::new();
+    let existing_keys = store.list_api_keys().await?;
+    for k in &app.api_keys {
+        let now = now_epoch_seconds();
+        let key = match existing_keys.iter().find(|e| e.name == k.name) {
+            Some(old) => {
+                let key = ApiKey {
+                    value: k.value.clone().unwrap_or_else(|| old.value.clone()),
+                    enabled: k.enabled,
+                    description: k.description.clone(),
+                    customer_id: k.customer_id.clone(),
+                    last_updated_date: now,
+                    ..old.clone()
+                };
+                store.update_api_key(&key).await?;
+                key
+            }
+            None => {
+                let key = ApiKey {
+                    id: ids::long_id(),
+                    value: k.value.clone().unwrap_or_else(ApiKey::generate_value),
+                    name: k.name.clone(),
+                    customer_id: k.customer_id.clone(),
+                    description: k.description.clone(),
+                    enabled: k.enabled,
+                    created_date: now,
+                    last_updated_date: now,
+                    stage_keys: Vec::new(),
+                    tags: BTreeMap::new(),
+                };
+                store.create_api_key(&key).await?;
+                key
+            }
+        };
+        println!("API key {} ({})", key.name, key.id);
+        key_ids.insert(k.logical_id.as_str(), key.id);
+    }
+    let mut plan_ids: HashMap<&str, String> = HashMap::new();
+    let existing_plans = store.list_usage_plans().await?;
+    for p in &app.usage_plans {
+        let id = existing_plans
+            .iter()
+            .find(|e| e.name == p.name)
+            .map_or_else(ids::short_id, |e| e.id.clone());
+        let plan = UsagePlan {
+            id,
+            name: p.name.clone(),
+            description: p.description.clone(),
+            api_stages: p
+                .api_stages
+                .iter()
+                .map(|s| ApiStage {
+                    api_id: s.api_id.clone(),
+                    stage: s.stage.clone(),
+                    throttle: s
+                        .throttle
+                        .iter()
+                        .map(|(m, (rate, burst))| {
+                            (
+                                m.clone(),
+                                ThrottleSettings {
+                                    rate_limit: *rate,
+                                    burst_limit: *burst,
+                                },
+                            )
+                        })
+                        .collect(),
+                })
+                .collect(),
+            throttle: p.throttle.and_then(|t| {
+                Some(ThrottleSettings {
+                    rate_limit: t.rate_limit?,
+                    burst_limit: t.burst_limit?,
+                })
+            }),
+            quota: p.quota.as_ref().and_then(|q| {
+                Some(QuotaSettings {
+                    limit: q.limit?,
+                    offset: q.offset.unwrap_or(0),
+                    period: QuotaPeriod::parse(q.period.as_deref()?)?,
+                })
+            }),
+            product_code: None,
+            tags: BTreeMap::new(),
+        };
+        store.put_usage_plan(&plan).await?;
+        println!("usage plan {} ({})", plan.name, plan.id);
+        plan_ids.insert(p.logical_id.as_str(), plan.id);
+    }
+    for (plan, key) in &app.usage_plan_keys {
+        let (Some(plan_id), Some(key_id)) =
+            (plan_ids.get(plan.as_str()), key_ids.get(key.as_str()))
+        else {
+            continue;
+        };
+        match store.add_usage_plan_key(plan_id, key_id).await {
+            Ok(()) | Err(tollgate_store::StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The `UsagePlan` of a SAM API: the plan (found again by name on later starts) covering the

@@ -565,3 +565,61 @@ Resources:
         "the authorizer denies"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sam_templates_declare_api_keys_and_usage_plans_as_resources() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("keyed");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("src/app.py"),
+        "def hello(event, context):\n    return {'statusCode': 200, 'body': event['requestContext']['identity']['apiKeyId']}\n",
+    )
+    .unwrap();
+    let template = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: v1
+      Auth: {ApiKeyRequired: true}
+  HelloFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.hello
+      CodeUri: ./src
+      Events:
+        Hello: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /hello, Method: get}}
+  PartnerKey:
+    Type: AWS::ApiGateway::ApiKey
+    Properties: {Name: partner, Enabled: true, Value: partner-key-0123456789abcdef}
+  PartnerPlan:
+    Type: AWS::ApiGateway::UsagePlan
+    Properties:
+      UsagePlanName: partners
+      ApiStages: [{ApiId: !Ref Api, Stage: v1}]
+      Quota: {Limit: 2, Period: DAY}
+  PartnerPlanKey:
+    Type: AWS::ApiGateway::UsagePlanKey
+    Properties: {KeyId: !Ref PartnerKey, KeyType: API_KEY, UsagePlanId: !Ref PartnerPlan}
+"#;
+    let path = app.join("template.yaml");
+    std::fs::write(&path, template).unwrap();
+    let server = Tollgate::start(&dir.path().join("data"), &["--sam", path.to_str().unwrap()]);
+    let id = server.api_id_for_stage("v1");
+    let http = Http::default();
+    let url = server.url(&id, "v1", "/hello");
+    let key = [("x-api-key", "partner-key-0123456789abcdef")];
+    let r = http.send(Method::GET, &url, &key, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text().len(), 10, "the key's id: {}", r.text());
+    assert_eq!(http.send(Method::GET, &url, &key, "").await.status, 200);
+    let r = http.send(Method::GET, &url, &key, "").await;
+    assert_eq!(
+        (r.status.as_u16(), r.text()),
+        (429, r#"{"message":"Limit Exceeded"}"#.to_owned())
+    );
+    assert_eq!(http.get(&url).await.status, 403);
+}

@@ -30,7 +30,7 @@ use crate::gateway_response::{GatewayError, GatewayResponses};
 use crate::headers::{APPLICATION_JSON, X_AMZ_APIGW_ID, X_AMZN_REQUEST_ID};
 use crate::integration;
 use crate::resource_policy;
-use tollgate_limits::{PlanKey, StageThrottlePolicy};
+use tollgate_limits::{Counters, PlanKey, StageThrottlePolicy};
 use tollgate_policy::{AuthKind, AuthOutcome};
 
 /// How a request ended, for the final headers.
@@ -258,29 +258,35 @@ impl Gateway {
             key_id: &g.key_id,
         });
         let scopes = throttles.scopes(&compiled.method_key, plan_key, limits.account);
-        if !limits
-            .counters
-            .throttles()
-            .try_acquire(scopes.as_slice())
-            .is_admitted()
-        {
-            return Outcome::Gateway(
-                GatewayError::new(GatewayResponseType::Throttled),
-                Some(stage),
-            );
+        // Through the `Counters` seam (in-process now; a cluster implementation keeps them in
+        // Redis). Counters that cannot answer fail open: an outage must not stop the API.
+        match Counters::try_acquire(&limits.counters, scopes.as_slice()).await {
+            Ok(admission) if !admission.is_admitted() => {
+                return Outcome::Gateway(
+                    GatewayError::new(GatewayResponseType::Throttled),
+                    Some(stage),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(request_id = %ctx.request_id, error = %e, "throttle counters unavailable")
+            }
         }
         if let Some(g) = &grant {
             if let Some(quota) = &g.quota {
-                let now = limits.counters.now();
-                let decision = limits
-                    .counters
-                    .quotas()
-                    .check_and_count(&g.plan.id, &g.key_id, quota, now);
-                if !decision.is_admitted() {
-                    return Outcome::Gateway(
-                        GatewayError::new(GatewayResponseType::QuotaExceeded),
-                        Some(stage),
-                    );
+                match Counters::check_and_count(&limits.counters, &g.plan.id, &g.key_id, quota)
+                    .await
+                {
+                    Ok(decision) if !decision.is_admitted() => {
+                        return Outcome::Gateway(
+                            GatewayError::new(GatewayResponseType::QuotaExceeded),
+                            Some(stage),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(request_id = %ctx.request_id, error = %e, "quota counters unavailable")
+                    }
                 }
             }
             limits.usage.record(&g.plan.id, &g.key_id);

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::Value;
 
-use crate::token::{ACCEPTED_ALGORITHMS, algorithm_name};
+use crate::error::JwtError;
+use crate::token::{ACCEPTED_ALGORITHMS, Algorithm};
 
 /// At most this many keys of one set are kept.
 const MAX_KEYS: usize = 64;
@@ -21,15 +22,56 @@ pub(crate) enum KeyType {
     P384,
 }
 
+/// Verification material, decoded once when the JWKS is parsed.
+enum Material {
+    /// RSA modulus and exponent, big-endian without leading zeros.
+    Rsa(RsaPublicKeyComponents<Vec<u8>>),
+    /// EC public point `0x04 || x || y` with its curve's fixed-size
+    /// (`r || s`) ECDSA algorithm.
+    Ec(UnparsedPublicKey<Vec<u8>>),
+    /// An RSA key whose components `ring` refuses (even modulus, exponent
+    /// out of range, ...): every signature check reports a key mismatch.
+    Unusable,
+}
+
 /// One usable verification key.
 pub(crate) struct VerifyKey {
     pub(crate) key_type: KeyType,
     /// The JWK's own `alg`, when it names one.
     pub(crate) alg: Option<Algorithm>,
-    pub(crate) key: DecodingKey,
+    material: Material,
 }
 
 impl VerifyKey {
+    /// Checks `signature` over `message` for a token signed with `alg`
+    /// (which [`VerifyKey::fits`] this key).
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), JwtError> {
+        let verified = match (&self.material, alg) {
+            (Material::Rsa(key), Algorithm::RS256) => {
+                key.verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, signature)
+            }
+            (Material::Rsa(key), Algorithm::RS384) => {
+                key.verify(&signature::RSA_PKCS1_2048_8192_SHA384, message, signature)
+            }
+            (Material::Rsa(key), Algorithm::RS512) => {
+                key.verify(&signature::RSA_PKCS1_2048_8192_SHA512, message, signature)
+            }
+            (Material::Rsa(key), Algorithm::PS256) => {
+                key.verify(&signature::RSA_PSS_2048_8192_SHA256, message, signature)
+            }
+            (Material::Ec(key), Algorithm::ES256 | Algorithm::ES384) if self.fits(alg) => {
+                key.verify(message, signature)
+            }
+            _ => return Err(JwtError::KeyMismatch),
+        };
+        verified.map_err(|_| JwtError::BadSignature)
+    }
+
     /// Whether this key may verify a token signed with `alg`.
     pub(crate) fn fits(&self, alg: Algorithm) -> bool {
         if self.alg.is_some_and(|own| own != alg) {
@@ -124,7 +166,7 @@ fn parse_jwk(jwk: &Value) -> Option<VerifyKey> {
             ACCEPTED_ALGORITHMS
                 .iter()
                 .copied()
-                .find(|a| algorithm_name(*a) == name)?,
+                .find(|a| a.as_str() == name)?,
         ),
         Some(_) => return None,
     };
@@ -141,25 +183,55 @@ fn parse_jwk(jwk: &Value) -> Option<VerifyKey> {
             Some(VerifyKey {
                 key_type: KeyType::Rsa,
                 alg,
-                key: DecodingKey::from_rsa_raw_components(&modulus, &exponent),
+                material: rsa_material(modulus, exponent),
             })
         }
         "EC" => {
-            let (key_type, len) = match field("crv")? {
-                "P-256" => (KeyType::P256, 32),
-                "P-384" => (KeyType::P384, 48),
-                _ => return None,
-            };
+            let (key_type, len, algorithm): (_, _, &'static signature::EcdsaVerificationAlgorithm) =
+                match field("crv")? {
+                    "P-256" => (KeyType::P256, 32, &signature::ECDSA_P256_SHA256_FIXED),
+                    "P-384" => (KeyType::P384, 48, &signature::ECDSA_P384_SHA384_FIXED),
+                    _ => return None,
+                };
             let x = URL_SAFE_NO_PAD.decode(field("x")?).ok()?;
             let y = URL_SAFE_NO_PAD.decode(field("y")?).ok()?;
             if x.len() != len || y.len() != len {
                 return None;
             }
-            let key = DecodingKey::from_ec_components(field("x")?, field("y")?).ok()?;
-            Some(VerifyKey { key_type, alg, key })
+            let mut point = Vec::with_capacity(1 + 2 * len);
+            point.push(0x04);
+            point.extend_from_slice(&x);
+            point.extend_from_slice(&y);
+            Some(VerifyKey {
+                key_type,
+                alg,
+                material: Material::Ec(UnparsedPublicKey::new(algorithm, point)),
+            })
         }
         _ => None,
     }
+}
+
+/// The RSA components as `ring` wants them (no leading zero bytes), or
+/// [`Material::Unusable`] when `ring` would refuse them: the modulus must be
+/// odd, the exponent odd and within 3..=2^33-1.
+fn rsa_material(modulus: Vec<u8>, exponent: Vec<u8>) -> Material {
+    let strip = |mut v: Vec<u8>| {
+        let zeros = v.iter().take_while(|b| **b == 0).count();
+        v.drain(..zeros);
+        v
+    };
+    let n = strip(modulus);
+    let e = strip(exponent);
+    let e_value = e
+        .iter()
+        .take(8)
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let n_odd = n.last().is_some_and(|b| b & 1 == 1);
+    if !n_odd || e.len() > 5 || !(3..=(1u64 << 33) - 1).contains(&e_value) || e_value & 1 == 0 {
+        return Material::Unusable;
+    }
+    Material::Rsa(RsaPublicKeyComponents { n, e })
 }
 
 #[cfg(test)]
@@ -194,5 +266,53 @@ mod tests {
         assert_eq!(set.find(None, Algorithm::RS256).err(), Some(false));
         assert!(parse_jwks(b"{}").is_err());
         assert!(parse_jwks(b"[").is_err());
+    }
+
+    #[test]
+    fn rsa_components_are_checked_once_at_parse_time() {
+        let mut n = vec![0u8, 0];
+        n.extend([0xC5u8; 256]);
+        let Material::Rsa(key) = rsa_material(n, vec![0, 1, 0, 1]) else {
+            panic!("usable key");
+        };
+        assert_eq!(key.n.len(), 256);
+        assert_eq!(key.e, [1, 0, 1]);
+        let even_n = [0xC4u8; 256].to_vec();
+        assert!(matches!(
+            rsa_material(even_n, vec![1, 0, 1]),
+            Material::Unusable
+        ));
+        for e in [
+            vec![1],
+            vec![2],
+            vec![1, 0, 0],
+            vec![2, 0, 0, 0, 1],
+            vec![0],
+        ] {
+            let usable = matches!(rsa_material(vec![0xC5; 256], e.clone()), Material::Rsa(_));
+            assert!(!usable, "{e:?}");
+        }
+        let Some(key) = parse_jwk(&serde_json::json!({"kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode([0xC4u8; 256]), "e": "AQAB"}))
+        else {
+            panic!("kept in the set");
+        };
+        assert_eq!(
+            key.verify(Algorithm::RS256, b"m", &[0; 256]),
+            Err(JwtError::KeyMismatch)
+        );
+        let Some(key) = parse_jwk(&serde_json::json!({"kty": "RSA",
+            "n": URL_SAFE_NO_PAD.encode([0xC5u8; 256]), "e": "AQAB"}))
+        else {
+            panic!("kept in the set");
+        };
+        assert_eq!(
+            key.verify(Algorithm::RS256, b"m", &[0; 256]),
+            Err(JwtError::BadSignature)
+        );
+        assert_eq!(
+            key.verify(Algorithm::ES256, b"m", &[0; 64]),
+            Err(JwtError::KeyMismatch)
+        );
     }
 }

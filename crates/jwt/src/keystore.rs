@@ -13,12 +13,12 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use crate::config::{KeyStoreOptions, Provider, check_url};
 use crate::error::{ConfigError, JwtError};
 use crate::jwks::{KeySet, VerifyKey, parse_jwks};
+use crate::token::Algorithm;
 
 type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 

@@ -20,10 +20,9 @@
 //! front of this crate and is not implemented here. Whether AWS re-checks
 //! `exp` on a cache hit is undocumented; re-checking it is the safe choice.
 //!
-//! Signature checks use jsonwebtoken's RustCrypto provider directly (not its
-//! process-global default), so the result does not depend on which
-//! jsonwebtoken features other crates enable. Accepted algorithms:
-//! [`ACCEPTED_ALGORITHMS`]. Failures are [`JwtError`]s; the gateway answers
+//! Signature checks use `ring` directly; each key's verification material
+//! (RSA modulus and exponent, EC public point) is decoded once, when the
+//! JWKS is parsed. Accepted algorithms: [`ACCEPTED_ALGORITHMS`]. Failures are [`JwtError`]s; the gateway answers
 //! 401 with `{"message": err.message()}`.
 
 mod claims;
@@ -37,7 +36,6 @@ mod validator;
 pub use claims::{Claims, TokenKind};
 pub use config::{AuthorizerConfig, KeyStoreOptions, Provider, ValidationOptions};
 pub use error::{ConfigError, JwtError};
-pub use jsonwebtoken::Algorithm;
 pub use keystore::KeyStore;
-pub use token::{ACCEPTED_ALGORITHMS, UnverifiedToken, decode_unverified, strip_bearer};
+pub use token::{ACCEPTED_ALGORITHMS, Algorithm, UnverifiedToken, decode_unverified, strip_bearer};
 pub use validator::Validator;

@@ -2,10 +2,68 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
 use crate::error::JwtError;
+
+/// A JWS signature algorithm (`alg` header values of RFC 7518). Only
+/// [`ACCEPTED_ALGORITHMS`] are ever produced by [`decode_unverified`]; the
+/// other variants exist so that callers can name refused algorithms.
+#[allow(clippy::upper_case_acronyms)]
+#[derive(Debug, PartialEq, Eq, Hash, Copy, Clone)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// HMAC using SHA-256 (refused).
+    HS256,
+    /// HMAC using SHA-384 (refused).
+    HS384,
+    /// HMAC using SHA-512 (refused).
+    HS512,
+    /// ECDSA using P-256 and SHA-256.
+    ES256,
+    /// ECDSA using P-384 and SHA-384.
+    ES384,
+    /// RSASSA-PKCS1-v1_5 using SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 using SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 using SHA-512.
+    RS512,
+    /// RSASSA-PSS using SHA-256 and MGF1 with SHA-256.
+    PS256,
+    /// RSASSA-PSS using SHA-384 (refused).
+    PS384,
+    /// RSASSA-PSS using SHA-512 (refused).
+    PS512,
+    /// Edwards-curve signatures (refused).
+    EdDSA,
+}
+
+impl Algorithm {
+    /// The JOSE name (`RS256`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::HS256 => "HS256",
+            Algorithm::HS384 => "HS384",
+            Algorithm::HS512 => "HS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The algorithms a token may be signed with. Everything else — `none`,
 /// every `HS*` (a public key must never double as an HMAC secret), `EdDSA`,
@@ -128,31 +186,8 @@ fn parse_alg(alg: &str) -> Result<Algorithm, JwtError> {
     ACCEPTED_ALGORITHMS
         .iter()
         .copied()
-        .find(|a| alg_name(*a) == alg)
+        .find(|a| a.as_str() == alg)
         .ok_or_else(|| JwtError::DisallowedAlgorithm(alg.chars().take(32).collect()))
-}
-
-fn alg_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::HS384 => "HS384",
-        Algorithm::HS512 => "HS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unsupported",
-    }
-}
-
-/// The JOSE name of an algorithm (`RS256`, ...).
-pub(crate) fn algorithm_name(alg: Algorithm) -> &'static str {
-    alg_name(alg)
 }
 
 fn decode_object(part: &str, what: &'static str) -> Result<Map<String, Value>, JwtError> {

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
 use serde_json::{Map, Value};
 
 use crate::claims::{Claims, TokenKind};
@@ -111,14 +110,11 @@ impl Validator {
             .keys
             .key(&self.store, unverified.kid(), unverified.alg())
             .await?;
-        let verifier = (DEFAULT_PROVIDER.verifier_factory)(&unverified.alg(), &key.key)
-            .map_err(|_| JwtError::KeyMismatch)?;
-        verifier
-            .verify(
-                unverified.signing_input().as_bytes(),
-                &unverified.signature().to_vec(),
-            )
-            .map_err(|_| JwtError::BadSignature)?;
+        key.verify(
+            unverified.alg(),
+            unverified.signing_input().as_bytes(),
+            unverified.signature(),
+        )?;
 
         check_times(claims, now, &self.options)?;
         let kind = classify(claims, issuer.cognito)?;

@@ -525,6 +525,8 @@ setup_tollgate() {
     add_scenario tollgate_mock "Tollgate MOCK" "$base/mock" '{"ok":true,"backend":"mock"}' "$TG_PID" "$TG_PID"
     add_scenario tollgate_vtl "Tollgate MOCK with VTL templates" "$base/vtl/42" \
         "{\"id\":\"42\",\"stage\":\"$STAGE\",\"method\":\"GET\",\"items\":[1,2,3]}" "$TG_PID" "$TG_PID"
+    add_scenario tollgate_http_vtl "Tollgate HTTP with templates + validation" "$base/http-vtl" \
+        '{"from":"nginx","ok":true}' "$TG_PID" "$TG_PID"
     # The full pipeline: API key in a usage plan (throttle + quota + metering), request
     # validation, VTL response template. Limits high enough never to refuse.
     local api_id key_json key_value plan_id
@@ -685,6 +687,7 @@ scenario_label() {
     tollgate_proxy) echo "Tollgate HTTP_PROXY → backend" ;;
     tollgate_mock) echo "Tollgate MOCK" ;;
     tollgate_vtl) echo "Tollgate MOCK with VTL request and response templates" ;;
+    tollgate_http_vtl) echo "Tollgate HTTP with request + response templates and body validation" ;;
     tollgate_pipeline) echo "Tollgate full pipeline (API key, usage plan throttle + quota, validation, VTL)" ;;
     tollgate_lambda) echo "Tollgate Lambda proxy (warm Rust fn, workers on the proxy's core)" ;;
     esac
@@ -724,7 +727,7 @@ write_results() {
         echo
         echo "| Scenario | Requests/s | p50 latency | p99 latency | CPU per request | Peak RSS | Core $PROXY_CPU / $LOAD_CPU busy | wrk CPU | Other CPU | Errors |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_pipeline; do
+        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline; do
             has_scenario "$s" || continue
             local who=proxy errs non sock
             [[ $s != direct ]] || who=backend
@@ -783,7 +786,7 @@ write_ratios() {
     echo
     echo "| Scenario | Throughput vs nginx | Throughput vs direct | CPU/request vs nginx | p99 vs nginx | p99 vs direct |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_pipeline tollgate_lambda; do
+    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline tollgate_lambda; do
         has_scenario "$s" || continue
         local cpu_vs=n/a
         [[ $s == direct ]] || cpu_vs=$(ratio "$(med "$s" cpu_us_per_req)" "$n_cpu")
@@ -849,6 +852,11 @@ write_targets() {
         vtl=$(ratio "$(med tollgate_vtl rps)" "$(med tollgate_mock rps)")
         vtl_cpu=$(awk -v a="$(med tollgate_vtl cpu_us_per_req)" -v b="$(med tollgate_mock cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
         echo "| (no target) MOCK with VTL request + response templates vs static MOCK | $(times_x "$vtl"), +$vtl_cpu µs CPU/request | — |"
+    fi
+    if has_scenario tollgate_http_vtl && has_scenario tollgate_proxy; then
+        local hv
+        hv=$(ratio "$(med tollgate_http_vtl rps)" "$(med tollgate_proxy rps)")
+        echo "| HTTP with request + response templates and body validation ≥ 0.8× HTTP_PROXY | $(times_x "$hv") | $(verdict "$hv" '>=' 0.8) |"
     fi
     if has_scenario tollgate_pipeline && has_scenario tollgate_mock; then
         local pl pl_cpu

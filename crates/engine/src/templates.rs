@@ -14,6 +14,28 @@ use tollgate_vtl::{Context, RenderErrorKind, Template, Value, apigw};
 use crate::context::{ACCOUNT_ID, RequestContext};
 use crate::gateway_response::GatewayError;
 
+/// Which of API Gateway's variables a template can reach. A template that never names one (its
+/// text does not even contain the name) cannot read it, so it is not built for that template:
+/// building `$context` is most of the cost of a small render.
+#[derive(Debug, Clone, Copy)]
+struct Uses {
+    input: bool,
+    util: bool,
+    context: bool,
+    stage_variables: bool,
+}
+
+impl Uses {
+    fn of(text: &str) -> Uses {
+        Uses {
+            input: text.contains("input"),
+            util: text.contains("util"),
+            context: text.contains("context"),
+            stage_variables: text.contains("stageVariables"),
+        }
+    }
+}
+
 /// A mapping template, parsed at deploy time.
 #[derive(Debug)]
 pub struct MappingTemplate {
@@ -24,7 +46,7 @@ pub struct MappingTemplate {
 #[derive(Debug)]
 enum Kind {
     Static,
-    Vtl(Template),
+    Vtl(Template, Uses),
     /// Velocity refuses it; requests that select it fail with a 500 (AWS accepts such templates
     /// when they are stored and fails at request time).
     Invalid(String),
@@ -36,7 +58,7 @@ impl MappingTemplate {
             Kind::Static
         } else {
             match Template::parse(text) {
-                Ok(t) => Kind::Vtl(t),
+                Ok(t) => Kind::Vtl(t, Uses::of(text)),
                 Err(e) => Kind::Invalid(e.to_string()),
             }
         };
@@ -201,13 +223,18 @@ pub fn render(template: &MappingTemplate, vars: &Vars<'_>) -> Result<Rendered, G
             tracing::warn!(request_id = %vars.ctx.request_id, error = %e, "mapping template does not parse");
             return Err(GatewayError::internal());
         }
-        Kind::Vtl(t) => t,
+        Kind::Vtl(t, uses) => (t, *uses),
     };
-    let mut context = variables(vars);
+    let (parsed, uses) = parsed;
+    let mut context = variables(vars, uses);
     match parsed.render(&mut context) {
         Ok(body) => Ok(Rendered {
             body,
-            overrides: overrides(&context),
+            overrides: if uses.context {
+                overrides(&context)
+            } else {
+                Overrides::default()
+            },
         }),
         Err(e) if e.kind == RenderErrorKind::InvalidJsonBody => {
             // The engine names the failing method first; AWS's message starts at the cause.
@@ -224,23 +251,31 @@ pub fn render(template: &MappingTemplate, vars: &Vars<'_>) -> Result<Rendered, G
     }
 }
 
-fn variables(vars: &Vars<'_>) -> Context {
+fn variables(vars: &Vars<'_>, uses: Uses) -> Context {
     let ctx = vars.ctx;
     let mut c = Context::new();
-    c.insert(
-        "input",
-        apigw::Input::new(vars.body, params(ctx)).into_value(),
-    );
-    c.insert("util", apigw::util());
-    c.insert("context", context_value(ctx, vars.error));
-    c.insert(
-        "stageVariables",
-        Value::java_map(
-            ctx.stage_variables
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::str(v))),
-        ),
-    );
+    if uses.input {
+        c.insert(
+            "input",
+            apigw::Input::new(vars.body, params(ctx)).into_value(),
+        );
+    }
+    if uses.util {
+        c.insert("util", apigw::util());
+    }
+    if uses.context {
+        c.insert("context", context_value(ctx, vars.error));
+    }
+    if uses.stage_variables {
+        c.insert(
+            "stageVariables",
+            Value::java_map(
+                ctx.stage_variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v))),
+            ),
+        );
+    }
     c
 }
 

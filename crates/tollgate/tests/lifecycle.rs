@@ -70,7 +70,21 @@ async fn redeploying_under_load_fails_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let file = write_definition(dir.path(), "v.json", &versioned_api(echo));
-    let server = Tollgate::start(&data, &["--api", file.to_str().unwrap(), "--stage", "live"]);
+    // The load may exceed AWS's account throttle (10,000 rps, burst 5,000): that is not what
+    // this test is about.
+    let server = Tollgate::start(
+        &data,
+        &[
+            "--api",
+            file.to_str().unwrap(),
+            "--stage",
+            "live",
+            "--account-rate",
+            "1000000",
+            "--account-burst",
+            "1000000",
+        ],
+    );
     let id = server.api_id("versioned");
     let data_dir = data.to_str().unwrap().to_owned();
     let deploy = {

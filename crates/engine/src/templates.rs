@@ -14,25 +14,77 @@ use tollgate_vtl::{Context, RenderErrorKind, Template, Value, apigw};
 use crate::context::{ACCOUNT_ID, RequestContext};
 use crate::gateway_response::GatewayError;
 
-/// Which of API Gateway's variables a template can reach. A template that never names one (its
-/// text does not even contain the name) cannot read it, so it is not built for that template:
-/// building `$context` is most of the cost of a small render.
+/// Which of API Gateway's variables a template can reach, and which entries of `$context`. What
+/// a template cannot reach is not built for it: building all of `$context` was most of the cost
+/// of a small render.
 #[derive(Debug, Clone, Copy)]
 struct Uses {
     input: bool,
     util: bool,
-    context: bool,
+    context: ContextKeys,
     stage_variables: bool,
 }
 
 impl Uses {
-    fn of(text: &str) -> Uses {
+    fn of(template: &Template) -> Uses {
         Uses {
-            input: text.contains("input"),
-            util: text.contains("util"),
-            context: text.contains("context"),
-            stage_variables: text.contains("stageVariables"),
+            input: template.variable_use("input").is_used(),
+            util: template.variable_use("util").is_used(),
+            context: ContextKeys::of(&template.variable_use("context")),
+            stage_variables: template.variable_use("stageVariables").is_used(),
         }
+    }
+}
+
+/// The entries of `$context`, in the order the map holds them.
+const CONTEXT_KEYS: [&str; 22] = [
+    "accountId",
+    "apiId",
+    "authorizer",
+    "awsEndpointRequestId",
+    "deploymentId",
+    "domainName",
+    "domainPrefix",
+    "error",
+    "extendedRequestId",
+    "httpMethod",
+    "identity",
+    "isCanaryRequest",
+    "path",
+    "protocol",
+    "requestId",
+    "requestTime",
+    "requestTimeEpoch",
+    "resourceId",
+    "resourcePath",
+    "stage",
+    "requestOverride",
+    "responseOverride",
+];
+
+/// A set of `$context` entries, as bits over `CONTEXT_KEYS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContextKeys(u32);
+
+impl ContextKeys {
+    const NONE: ContextKeys = ContextKeys(0);
+
+    fn of(usage: &tollgate_vtl::VariableUse) -> ContextKeys {
+        let mut bits = 0;
+        for (i, key) in CONTEXT_KEYS.iter().enumerate() {
+            if usage.reaches(key) {
+                bits |= 1 << i;
+            }
+        }
+        ContextKeys(bits)
+    }
+
+    fn any(self) -> bool {
+        self != ContextKeys::NONE
+    }
+
+    fn has(self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
     }
 }
 
@@ -58,7 +110,10 @@ impl MappingTemplate {
             Kind::Static
         } else {
             match Template::parse(text) {
-                Ok(t) => Kind::Vtl(t, Uses::of(text)),
+                Ok(t) => {
+                    let uses = Uses::of(&t);
+                    Kind::Vtl(t, uses)
+                }
                 Err(e) => Kind::Invalid(e.to_string()),
             }
         };
@@ -230,7 +285,7 @@ pub fn render(template: &MappingTemplate, vars: &Vars<'_>) -> Result<Rendered, G
     match parsed.render(&mut context) {
         Ok(body) => Ok(Rendered {
             body,
-            overrides: if uses.context {
+            overrides: if uses.context.any() {
                 overrides(&context)
             } else {
                 Overrides::default()
@@ -263,8 +318,8 @@ fn variables(vars: &Vars<'_>, uses: Uses) -> Context {
     if uses.util {
         c.insert("util", apigw::util());
     }
-    if uses.context {
-        c.insert("context", context_value(ctx, vars.error));
+    if uses.context.any() {
+        c.insert("context", context_value(ctx, vars.error, uses.context));
     }
     if uses.stage_variables {
         c.insert(
@@ -323,10 +378,51 @@ fn opt(v: Option<&str>) -> Value {
     v.map_or(Value::Null, Value::str)
 }
 
-/// `$context`, as a Java map (with empty override maps for templates to fill).
-fn context_value(ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
+/// `$context`, as a Java map (with empty override maps for templates to fill), holding the
+/// entries in `keys`.
+fn context_value(ctx: &RequestContext, error: Option<&GatewayError>, keys: ContextKeys) -> Value {
+    let all = CONTEXT_KEYS.iter().enumerate();
+    Value::java_map(
+        all.filter(|(i, _)| keys.has(*i))
+            .map(|(_, key)| (*key, context_entry(key, ctx, error))),
+    )
+}
+
+fn context_entry(key: &str, ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
+    let empty = || Value::java_map::<&str>([]);
+    match key {
+        "accountId" => s(ACCOUNT_ID),
+        "apiId" => s(&ctx.api_id),
+        "authorizer" => authorizer_value(ctx),
+        "awsEndpointRequestId" | "requestId" => s(&ctx.request_id),
+        "deploymentId" => s(&ctx.deployment_id),
+        "domainName" => s(&ctx.domain_name),
+        "domainPrefix" => s(ctx.domain_name.split('.').next().unwrap_or("")),
+        "error" => error_value(error),
+        "extendedRequestId" => s(&ctx.extended_request_id),
+        "httpMethod" => s(&ctx.http_method),
+        "identity" => identity_value(ctx),
+        "isCanaryRequest" => Value::Bool(false),
+        "path" => s(&ctx.path),
+        "protocol" => s("HTTP/1.1"),
+        "requestTime" => Value::from(ctx.request_time()),
+        "requestTimeEpoch" => Value::Int(ctx.request_time_epoch_ms),
+        "resourceId" => s(&ctx.resource_id),
+        "resourcePath" => s(&ctx.resource_path),
+        "stage" => s(&ctx.stage),
+        "requestOverride" => Value::java_map([
+            ("header", empty()),
+            ("querystring", empty()),
+            ("path", empty()),
+        ]),
+        "responseOverride" => Value::java_map([("header", empty()), ("status", Value::Null)]),
+        _ => Value::Null,
+    }
+}
+
+fn identity_value(ctx: &RequestContext) -> Value {
     let who = &ctx.identity;
-    let identity = Value::java_map([
+    Value::java_map([
         ("accessKey", opt(who.access_key.as_deref())),
         ("accountId", opt(who.account_id.as_deref())),
         ("apiKey", opt(who.api_key.as_deref())),
@@ -341,27 +437,31 @@ fn context_value(ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
         ("user", opt(who.user.as_deref())),
         ("userAgent", opt(ctx.user_agent.as_deref())),
         ("userArn", opt(who.user_arn.as_deref())),
-    ]);
-    let authorizer = match &ctx.authorizer {
-        None => Value::java_map::<&str>([]),
-        Some(a) => {
-            let mut entries: Vec<(String, Value)> = Vec::new();
-            if let Some(p) = &a.principal_id {
-                entries.push(("principalId".to_owned(), s(p)));
-            }
-            for (k, v) in &a.context {
-                entries.push((k.clone(), s(v)));
-            }
-            if let Some(claims) = &a.claims {
-                entries.push((
-                    "claims".to_owned(),
-                    Value::java_map(claims.iter().map(|(k, v)| (k.clone(), s(v)))),
-                ));
-            }
-            Value::java_map(entries)
-        }
+    ])
+}
+
+fn authorizer_value(ctx: &RequestContext) -> Value {
+    let Some(a) = &ctx.authorizer else {
+        return Value::java_map::<&str>([]);
     };
-    let error = Value::java_map([
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    if let Some(p) = &a.principal_id {
+        entries.push(("principalId".to_owned(), s(p)));
+    }
+    for (k, v) in &a.context {
+        entries.push((k.clone(), s(v)));
+    }
+    if let Some(claims) = &a.claims {
+        entries.push((
+            "claims".to_owned(),
+            Value::java_map(claims.iter().map(|(k, v)| (k.clone(), s(v)))),
+        ));
+    }
+    Value::java_map(entries)
+}
+
+fn error_value(error: Option<&GatewayError>) -> Value {
+    Value::java_map([
         ("message", opt(error.and_then(|e| e.message.as_deref()))),
         (
             "messageString",
@@ -374,44 +474,6 @@ fn context_value(ctx: &RequestContext, error: Option<&GatewayError>) -> Value {
         (
             "validationErrorString",
             opt(error.and_then(|e| e.validation_error.as_deref())),
-        ),
-    ]);
-    let empty = || Value::java_map::<&str>([]);
-    Value::java_map([
-        ("accountId", s(ACCOUNT_ID)),
-        ("apiId", s(&ctx.api_id)),
-        ("authorizer", authorizer),
-        ("awsEndpointRequestId", s(&ctx.request_id)),
-        ("deploymentId", s(&ctx.deployment_id)),
-        ("domainName", s(&ctx.domain_name)),
-        (
-            "domainPrefix",
-            s(ctx.domain_name.split('.').next().unwrap_or("")),
-        ),
-        ("error", error),
-        ("extendedRequestId", s(&ctx.extended_request_id)),
-        ("httpMethod", s(&ctx.http_method)),
-        ("identity", identity),
-        ("isCanaryRequest", Value::Bool(false)),
-        ("path", s(&ctx.path)),
-        ("protocol", s("HTTP/1.1")),
-        ("requestId", s(&ctx.request_id)),
-        ("requestTime", Value::from(ctx.request_time())),
-        ("requestTimeEpoch", Value::Int(ctx.request_time_epoch_ms)),
-        ("resourceId", s(&ctx.resource_id)),
-        ("resourcePath", s(&ctx.resource_path)),
-        ("stage", s(&ctx.stage)),
-        (
-            "requestOverride",
-            Value::java_map([
-                ("header", empty()),
-                ("querystring", empty()),
-                ("path", empty()),
-            ]),
-        ),
-        (
-            "responseOverride",
-            Value::java_map([("header", empty()), ("status", Value::Null)]),
         ),
     ])
 }
@@ -474,6 +536,47 @@ pub fn mock_status_code(rendered: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render_text(text: &str, ctx: &RequestContext) -> Rendered {
+        let t = MappingTemplate::compile(text);
+        render(
+            &t,
+            &Vars {
+                ctx,
+                body: "",
+                error: None,
+            },
+        )
+        .expect("renders")
+    }
+
+    #[test]
+    fn context_holds_what_the_template_reaches() {
+        let mut ctx = RequestContext::detached();
+        ctx.stage = "dev".into();
+        ctx.http_method = "GET".into();
+        // Only the named entries are built, and they read the same.
+        assert_eq!(
+            render_text(
+                "$context.stage $context.httpMethod $context.path.length()",
+                &ctx
+            )
+            .body,
+            "dev GET 0"
+        );
+        // Used as a whole, every entry is there, in AWS's order.
+        let keys = render_text("$context.keySet()", &ctx).body;
+        assert_eq!(keys, format!("[{}]", CONTEXT_KEYS.join(", ")));
+        let t = "#set($c = $context)$c.stage#set($c.responseOverride.status = 404)";
+        let r = render_text(t, &ctx);
+        assert_eq!((r.body.as_str(), r.overrides.status), ("dev", Some(404)));
+        // Overrides set through the property path come back too.
+        let t = "#set($context.requestOverride.header.X = 'y')";
+        assert_eq!(
+            render_text(t, &ctx).overrides.headers,
+            vec![("X".to_owned(), "y".to_owned())]
+        );
+    }
 
     #[test]
     fn mock_status_codes() {

@@ -55,9 +55,17 @@ impl Input {
             })
     }
 
-    fn path(&self, path: &str) -> Result<Option<serde_json::Value>, HostError> {
+    /// `$input.path(path)` as a template value (null when a definite path matches nothing).
+    fn path(&self, path: &str) -> Result<Value, HostError> {
         let doc = self.document()?;
-        eval_path(doc, path).map_err(HostError::from)
+        Ok(match find(doc, path)? {
+            Found::Nothing => Value::Null,
+            Found::One(v) => Value::from_json(v),
+            Found::Many(vs) => Value::List(crate::value::List::new(
+                crate::value::ListFlavour::Json,
+                vs.into_iter().map(Value::from_json).collect(),
+            )),
+        })
     }
 
     fn all_params(&self) -> Value {
@@ -106,14 +114,13 @@ impl HostObject for Input {
                 let Some(p) = one_string(args) else {
                     return Ok(Value::Null);
                 };
-                Ok(self.path(p)?.map_or(Value::Null, |v| Value::from_json(&v)))
+                self.path(p)
             }
             "json" => {
                 let Some(p) = one_string(args) else {
                     return Ok(Value::Null);
                 };
-                let v = self.path(p)?.map_or(Value::Null, |v| Value::from_json(&v));
-                Ok(Value::String(v.to_json_text(false).into()))
+                Ok(Value::String(self.path(p)?.to_json_text(false).into()))
             }
             "params" => match args {
                 [] => Ok(self.all_params()),
@@ -156,23 +163,107 @@ fn parse_body(body: &str) -> Result<serde_json::Value, String> {
 /// matches nothing; `Err` when the body looks like JSON but does not parse, or the path is invalid.
 pub fn json_path(body: &str, path: &str) -> Result<Option<serde_json::Value>, String> {
     let doc = parse_body(body)?;
-    eval_path(&doc, path)
+    Ok(match find(&doc, path)? {
+        Found::Nothing => None,
+        Found::One(v) => Some(v.clone()),
+        Found::Many(vs) => Some(serde_json::Value::Array(vs.into_iter().cloned().collect())),
+    })
 }
 
-pub(crate) fn eval_path(
-    doc: &serde_json::Value,
-    path: &str,
-) -> Result<Option<serde_json::Value>, String> {
-    let p = normalize_path(path.trim());
+/// What a JSONPath selects: at most one value for a definite path, a list otherwise (Jayway).
+enum Found<'a> {
+    Nothing,
+    One(&'a serde_json::Value),
+    Many(Vec<&'a serde_json::Value>),
+}
+
+fn find<'a>(doc: &'a serde_json::Value, path: &str) -> Result<Found<'a>, String> {
+    let path = path.trim();
+    if let Some(steps) = simple_steps(path) {
+        let mut at = doc;
+        for step in steps {
+            let next = match step {
+                Step::Member(name) => at.as_object().and_then(|o| o.get(name)),
+                Step::Index(i) => at.as_array().and_then(|a| a.get(i)),
+            };
+            match next {
+                Some(v) => at = v,
+                None => return Ok(Found::Nothing),
+            }
+        }
+        return Ok(Found::One(at));
+    }
+    find_general(doc, path)
+}
+
+/// Any JSONPath, through the RFC 9535 evaluator after rewriting Jayway's forms.
+fn find_general<'a>(doc: &'a serde_json::Value, path: &str) -> Result<Found<'a>, String> {
+    let p = normalize_path(path);
     let found = jsonpath_rust::query::js_path_vals(&p, doc)
         .map_err(|e| format!("invalid JSONPath '{path}': {e}"))?;
-    if is_definite(&p) {
-        Ok(found.first().map(|v| (*v).clone()))
+    Ok(if is_definite(&p) {
+        found.first().map_or(Found::Nothing, |v| Found::One(v))
     } else {
-        Ok(Some(serde_json::Value::Array(
-            found.into_iter().cloned().collect(),
-        )))
+        Found::Many(found)
+    })
+}
+
+enum Step<'p> {
+    Member(&'p str),
+    Index(usize),
+}
+
+/// The steps of a path made only of member names and non-negative indexes (`$.a.b[0]['c d']`,
+/// or Jayway's `a.b` without the `$`), which nearly every template uses: these are walked
+/// directly instead of through the JSONPath parser. `None` for anything else (deep scans,
+/// wildcards, filters, slices, unions, escapes in quoted names), which the full evaluator takes.
+fn simple_steps(path: &str) -> Option<Vec<Step<'_>>> {
+    let mut steps = Vec::new();
+    let mut rest = match path.strip_prefix('$') {
+        Some(r) => r,
+        None if path.is_empty() || path.starts_with(['.', '[']) => path,
+        None => {
+            // Jayway's `a.b` means `$.a.b`.
+            let (name, after) = member_name(path)?;
+            steps.push(Step::Member(name));
+            after
+        }
+    };
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let (name, after) = member_name(r)?;
+            steps.push(Step::Member(name));
+            rest = after;
+        } else {
+            let r = rest.strip_prefix('[')?;
+            let end = r.find(']')?;
+            steps.push(bracket_step(&r[..end])?);
+            rest = &r[end + 1..];
+        }
     }
+    Some(steps)
+}
+
+/// A dotted member name (as `normalize_path` would pass it on) and what follows it.
+fn member_name(s: &str) -> Option<(&str, &str)> {
+    let end = s.find(['.', '[']).unwrap_or(s.len());
+    let name = &s[..end];
+    let first = name.chars().next()?;
+    let plain = !first.is_ascii_digit() && name.chars().all(|c| is_member_char(c) || c == '-');
+    plain.then_some((name, &s[end..]))
+}
+
+/// `[3]`, `['name']` or `["name"]` (without escapes), given what is between the brackets.
+fn bracket_step(inner: &str) -> Option<Step<'_>> {
+    if !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_digit()) {
+        if inner.len() > 1 && inner.starts_with('0') {
+            return None;
+        }
+        return inner.parse().ok().map(Step::Index);
+    }
+    let quote = inner.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let name = inner.strip_prefix(quote)?.strip_suffix(quote)?;
+    (!name.contains([quote, '\\'])).then_some(Step::Member(name))
 }
 
 fn is_member_char(c: char) -> bool {
@@ -433,6 +524,67 @@ mod tests {
         assert_eq!(normalize_path("$..x"), "$..x");
         assert_eq!(normalize_path("$.a[?(@.x < 1)].b"), "$.a[?(@.x < 1)].b");
         assert_eq!(normalize_path("$"), "$");
+    }
+
+    #[test]
+    fn simple_paths_are_walked_as_the_general_evaluator_would() {
+        let doc = serde_json::json!({
+            "a": {"b": [1, 2, {"c": "x", "d e": null}], "first-name": "Ann", "n": null},
+            "x": "y",
+            "名": 1
+        });
+        let paths = [
+            "",
+            "$",
+            "$.a",
+            "$.a.b",
+            "$.a.b[0]",
+            "$.a.b[2].c",
+            "$.a.b[2]['d e']",
+            "$.a.b[2][\"c\"]",
+            "$.a.b[9]",
+            "$.a.b.c",
+            "$.a['b'][1]",
+            "$.a.first-name",
+            "$.a.n",
+            "$.nope.deeper",
+            "$.x.y",
+            "$.x[0]",
+            "a.b[1]",
+            "$['a']['b']",
+            "$.名",
+            "$.a.b[1].c",
+        ];
+        for p in paths {
+            assert!(simple_steps(p).is_some(), "{p} should take the direct walk");
+            let direct = match find(&doc, p) {
+                Ok(Found::One(v)) => Some(v.clone()),
+                Ok(Found::Nothing) => None,
+                other => panic!("{p}: {}", other.is_ok()),
+            };
+            let general = match find_general(&doc, p) {
+                Ok(Found::One(v)) => Some(v.clone()),
+                Ok(Found::Nothing) => None,
+                other => panic!("{p}: {}", other.is_ok()),
+            };
+            assert_eq!(direct, general, "{p}");
+        }
+        for p in [
+            "$..c",
+            "$.a.*",
+            "$.a.b[*]",
+            "$.a.b[0:2]",
+            "$.a.b[-1]",
+            "$.a.b[01]",
+            "$['a','x']",
+            "$.a.b[?(@.c)]",
+            "$['a\\'b']",
+            "$.0",
+            "$ .a",
+            "$.a.length()",
+        ] {
+            assert!(simple_steps(p).is_none(), "{p} needs the general evaluator");
+        }
     }
 
     #[test]

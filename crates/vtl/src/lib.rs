@@ -32,9 +32,11 @@ mod eval;
 mod jregex;
 mod methods;
 mod parser;
+mod uses;
 mod value;
 
 pub use error::{ParseError, RenderError, RenderErrorKind};
+pub use uses::VariableUse;
 pub use value::{HostError, HostObject, List, ListFlavour, Map, MapFlavour, Value, java_double};
 
 /// Guards against runaway templates.
@@ -87,6 +89,24 @@ impl Template {
     pub fn with_limits(mut self, limits: Limits) -> Template {
         self.limits = limits;
         self
+    }
+
+    /// How the template (macros included) reaches variable `name`, so that a host can build only
+    /// what it names. Conservative: a macro parameter or loop variable of the same name counts as
+    /// the variable itself.
+    pub fn variable_use(&self, name: &str) -> VariableUse {
+        let mut finder = uses::Finder {
+            root: name,
+            found: VariableUse::Unused,
+        };
+        finder.block(&self.nodes);
+        for def in self.macros.values() {
+            if def.params.iter().any(|p| p == name) {
+                finder.found = VariableUse::Whole;
+            }
+            finder.block(&def.body);
+        }
+        finder.found
     }
 
     /// Renders with the variables in `ctx`; `#set` may add or modify variables in `ctx` (so the

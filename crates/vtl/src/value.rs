@@ -7,6 +7,10 @@ use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+/// Map storage. foldhash: maps are built per request (`$context`, parsed bodies), and SipHash was
+/// most of their cost; its per-process random seed keeps key-collision floods impractical.
+type Entries = IndexMap<String, Value, foldhash::fast::RandomState>;
+
 use crate::error::RenderErrorKind;
 
 /// A value a template works with. Lists and maps are shared references (Java semantics): a clone is an
@@ -47,7 +51,7 @@ struct ListInner {
 
 struct MapInner {
     flavour: MapFlavour,
-    entries: RefCell<IndexMap<String, Value>>,
+    entries: RefCell<Entries>,
 }
 
 /// A shared, mutable list.
@@ -96,13 +100,16 @@ impl Map {
     pub fn new(flavour: MapFlavour) -> Map {
         Map(Rc::new(MapInner {
             flavour,
-            entries: RefCell::new(IndexMap::new()),
+            entries: RefCell::new(Entries::default()),
         }))
     }
-    pub fn from_entries(flavour: MapFlavour, entries: IndexMap<String, Value>) -> Map {
+    pub fn with_capacity(flavour: MapFlavour, capacity: usize) -> Map {
         Map(Rc::new(MapInner {
             flavour,
-            entries: RefCell::new(entries),
+            entries: RefCell::new(Entries::with_capacity_and_hasher(
+                capacity,
+                Default::default(),
+            )),
         }))
     }
     pub fn flavour(&self) -> MapFlavour {
@@ -275,7 +282,8 @@ impl Value {
 
     /// A Java map (prints `{a=1, b=2}`) from ordered pairs.
     pub fn java_map<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
-        let m = Map::new(MapFlavour::Java);
+        let pairs = pairs.into_iter();
+        let m = Map::with_capacity(MapFlavour::Java, pairs.size_hint().0);
         for (k, v) in pairs {
             m.insert(k, v);
         }
@@ -313,8 +321,7 @@ impl Value {
                 a.iter().map(|x| Self::from_json_with(x, lists)).collect(),
             )),
             serde_json::Value::Object(o) => {
-                let m = IndexMap::with_capacity(o.len());
-                let m = Map::from_entries(MapFlavour::Java, m);
+                let m = Map::with_capacity(MapFlavour::Java, o.len());
                 for (k, x) in o {
                     m.insert(k.clone(), Self::from_json_with(x, lists));
                 }

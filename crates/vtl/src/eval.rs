@@ -1,7 +1,6 @@
 //! The renderer: walks the AST against a `Context`, with Velocity 1.7's evaluation rules.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::Context;
@@ -22,7 +21,7 @@ pub(crate) struct Renderer<'a> {
     ctx: &'a mut Context,
     limits: Limits,
     /// Macro argument frames; only the innermost is visible.
-    locals: Vec<HashMap<String, Value>>,
+    locals: Vec<crate::FastMap<String, Value>>,
     iterations: usize,
     depth: usize,
     macro_depth: usize,
@@ -361,7 +360,7 @@ impl<'a> Renderer<'a> {
                 ),
             ));
         }
-        let mut frame = HashMap::new();
+        let mut frame = crate::FastMap::default();
         for (i, p) in def.params.iter().enumerate() {
             let v = match args.get(i) {
                 Some(e) => self.eval(e)?,

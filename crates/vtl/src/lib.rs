@@ -23,6 +23,9 @@
 //! ```
 
 use std::collections::HashMap;
+
+/// Variable tables: looked up on every reference, so a fast hasher (names come from the template).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
 
 pub mod apigw;
@@ -123,7 +126,7 @@ impl Template {
 /// The variables a template sees.
 #[derive(Clone, Default)]
 pub struct Context {
-    vars: HashMap<String, Value>,
+    vars: FastMap<String, Value>,
 }
 
 impl Context {

@@ -268,7 +268,11 @@ start_nginx() {
 
 start_backend() {
     alloc_port BACKEND_PORT
-    start_nginx backend "$TEMPLATES/backend.nginx.conf" "$LOAD_CPU" "$BACKEND_PORT"
+    # The backend also serves the JWT issuer (OIDC discovery + JWKS) of the full-pipeline scenario.
+    JWT_ISSUER=http://127.0.0.1:$BACKEND_PORT/issuer
+    mkdir -p "$WORK/jwt"
+    JWT_TOKEN=$(python3 "$TEMPLATES/make_jwt.py" "$WORK/jwt" "$JWT_ISSUER") || die "cannot make the JWT key material"
+    start_nginx backend "$TEMPLATES/backend.nginx.conf" "$LOAD_CPU" "$BACKEND_PORT" "JWT_DIR=$WORK/jwt"
     BACKEND_MASTER=$NGINX_MASTER
     BACKEND_WORKERS=$NGINX_WORKERS
     BACKEND_BODY='{"ok":true,"backend":"nginx"}'
@@ -277,11 +281,12 @@ start_backend() {
 # ---- step 3: scenarios ------------------------------------------------------------------------
 
 # Fail loudly unless URL answers 200, Content-Type application/json and exactly BODY.
-# check_response LABEL URL BODY [HEADER]
+# check_response LABEL URL BODY [HEADER] [CURL_ARGS_FILE (one argument per line)]
 check_response() {
     local label=$1 url=$2 body=$3 got code ctype
     local -a hdr=()
     [[ -z ${4:-} ]] || hdr=(-H "$4")
+    [[ -z ${5:-} ]] || readarray -t -O "${#hdr[@]}" hdr <"$5"
     got=$(curl -sS --max-time 5 "${hdr[@]}" -D "$WORK/check.headers" -o "$WORK/check.body" \
         -w '%{http_code} %{content_type}' "$url") || die "$label: curl $url failed"
     code=${got%% *}
@@ -300,11 +305,12 @@ check_response() {
 }
 
 # run_wrk DURATION URL OUTFILE: also writes OUTFILE.time with wrk's "wall user sys" seconds.
-# run_wrk DURATION URL OUT [HEADER]
+# run_wrk DURATION URL OUT [HEADER] [WRK_LUA_SCRIPT]
 run_wrk() {
     local TIMEFORMAT='%3R %3U %3S' rc=0
     local -a hdr=()
     [[ -z ${4:-} ]] || hdr=(-H "$4")
+    [[ -z ${5:-} ]] || hdr+=(-s "$5")
     { time taskset -c "$LOAD_CPU" wrk -t"$WRK_THREADS" -c"$CONNS" -d"$1" --latency "${hdr[@]}" "$2" >"$3" 2>&1 || rc=$?; } \
         2>"$3.time"
     ((rc == 0)) || { cat "$3" >&2; die "wrk failed against $2"; }
@@ -381,7 +387,7 @@ parse_wrk() {
 
 # The scenarios, by key, in the order they run within each round.
 SCENARIOS=()
-declare -A SC_LABEL SC_URL SC_BODY SC_RSS_PID SC_CPU_PIDS SC_OWN_PIDS SC_HEADER
+declare -A SC_LABEL SC_URL SC_BODY SC_RSS_PID SC_CPU_PIDS SC_OWN_PIDS SC_HEADER SC_WRK_SCRIPT SC_CURL_ARGS
 
 # add_scenario KEY LABEL URL BODY RSS_PID CPU_PIDS...: CPU_PIDS are charged for CPU per request.
 add_scenario() {
@@ -412,12 +418,12 @@ measure_run() {
     local rps p50 p99 req non2xx sock ticks cpu_us rss busy_p busy_l wrk_pct other_pct
     while :; do
         out=$WORK/wrk-$key-$run.txt
-        run_wrk "$WARMUP" "$url" "$WORK/wrk-$key-$run-warmup.txt" "${SC_HEADER[$key]:-}"
+        run_wrk "$WARMUP" "$url" "$WORK/wrk-$key-$run-warmup.txt" "${SC_HEADER[$key]:-}" "${SC_WRK_SCRIPT[$key]:-}"
         t0=$(ticks_of "${cpu_pids[@]}")
         o0=$(ticks_of "${own_pids[@]}")
         read -r p0 tot_p0 <<<"$(cpu_jiffies "$PROXY_CPU")"
         read -r l0 tot_l0 <<<"$(cpu_jiffies "$LOAD_CPU")"
-        run_wrk "$DURATION" "$url" "$out" "${SC_HEADER[$key]:-}"
+        run_wrk "$DURATION" "$url" "$out" "${SC_HEADER[$key]:-}" "${SC_WRK_SCRIPT[$key]:-}"
         for pid in "${own_pids[@]}"; do
             pid=${pid#tree:}
             kill -0 "$pid" 2>/dev/null || die "$label: process $pid died during run $run"
@@ -464,7 +470,7 @@ measure_run() {
 run_scenarios() {
     local key run
     for key in "${SCENARIOS[@]}"; do
-        check_response "${SC_LABEL[$key]}" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}"
+        check_response "${SC_LABEL[$key]}" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}" "${SC_CURL_ARGS[$key]:-}"
     done
     for ((run = 1; run <= RUNS; run++)); do
         log "---- round $run/$RUNS"
@@ -473,7 +479,7 @@ run_scenarios() {
         done
     done
     for key in "${SCENARIOS[@]}"; do
-        check_response "${SC_LABEL[$key]} (after)" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}"
+        check_response "${SC_LABEL[$key]} (after)" "${SC_URL[$key]}" "${SC_BODY[$key]}" "${SC_HEADER[$key]:-}" "${SC_CURL_ARGS[$key]:-}"
     done
 }
 
@@ -512,7 +518,8 @@ start_tollgate() {
 }
 
 setup_tollgate() {
-    render "$TEMPLATES/bench-api.yaml" "$WORK/bench-api.yaml" "BACKEND_URL=http://127.0.0.1:$BACKEND_PORT"
+    render "$TEMPLATES/bench-api.yaml" "$WORK/bench-api.yaml" "BACKEND_URL=http://127.0.0.1:$BACKEND_PORT" \
+        "JWT_ISSUER=$JWT_ISSUER"
     mkdir -p "$WORK/sam/python"
     render "$TEMPLATES/bench-sam.yaml" "$WORK/sam/template.yaml" "RUST_FN_DIR=$RUST_FN_DIR"
     cp "$TEMPLATES/bench_fn.py" "$WORK/sam/python/app.py"
@@ -541,6 +548,16 @@ setup_tollgate() {
     add_scenario tollgate_pipeline "Tollgate full pipeline" "$base/pipeline?q=1" \
         '{"q":"1","key":"bench"}' "$TG_PID" "$TG_PID"
     SC_HEADER[tollgate_pipeline]="x-api-key: $key_value"
+    # Issue 5's full pipeline on HTTP_PROXY: API key in the plan (throttle + quota + metering), JWT
+    # authorizer (RS256 ID token; results cached per token as AWS does), body validation.
+    local order='{"item":"book","quantity":2}'
+    add_scenario tollgate_full "Tollgate HTTP_PROXY full pipeline" "$base/full" "$BACKEND_BODY" "$TG_PID" "$TG_PID"
+    SC_WRK_SCRIPT[tollgate_full]=$WORK/full.lua
+    printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["x-api-key"] = "%s"\nwrk.headers["Authorization"] = "%s"\n' \
+        "'$order'" "$key_value" "$JWT_TOKEN" >"$WORK/full.lua"
+    SC_CURL_ARGS[tollgate_full]=$WORK/full.curl
+    printf '%s\n' -X POST -H 'Content-Type: application/json' -H "x-api-key: $key_value" \
+        -H "Authorization: $JWT_TOKEN" --data "$order" >"$WORK/full.curl"
     # The implicit API of the SAM app in $WORK/sam is named after its directory.
     LAMBDA_URL=http://127.0.0.1:$TG_PORT/_aws/execute-api/sam/Prod/hello/bench
     add_scenario tollgate_lambda "Tollgate Lambda proxy (warm Rust fn)" "$LAMBDA_URL" \
@@ -689,6 +706,7 @@ scenario_label() {
     tollgate_vtl) echo "Tollgate MOCK with VTL request and response templates" ;;
     tollgate_http_vtl) echo "Tollgate HTTP with request + response templates and body validation" ;;
     tollgate_pipeline) echo "Tollgate full pipeline (API key, usage plan throttle + quota, validation, VTL)" ;;
+    tollgate_full) echo "Tollgate HTTP_PROXY + API key, plan throttle + quota, JWT authorizer, body validation" ;;
     tollgate_lambda) echo "Tollgate Lambda proxy (warm Rust fn, workers on the proxy's core)" ;;
     esac
 }
@@ -727,7 +745,7 @@ write_results() {
         echo
         echo "| Scenario | Requests/s | p50 latency | p99 latency | CPU per request | Peak RSS | Core $PROXY_CPU / $LOAD_CPU busy | wrk CPU | Other CPU | Errors |"
         echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline; do
+        for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline tollgate_full; do
             has_scenario "$s" || continue
             local who=proxy errs non sock
             [[ $s != direct ]] || who=backend
@@ -786,7 +804,7 @@ write_ratios() {
     echo
     echo "| Scenario | Throughput vs nginx | Throughput vs direct | CPU/request vs nginx | p99 vs nginx | p99 vs direct |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline tollgate_lambda; do
+    for s in direct nginx tollgate_proxy tollgate_mock tollgate_vtl tollgate_http_vtl tollgate_pipeline tollgate_full tollgate_lambda; do
         has_scenario "$s" || continue
         local cpu_vs=n/a
         [[ $s == direct ]] || cpu_vs=$(ratio "$(med "$s" cpu_us_per_req)" "$n_cpu")
@@ -863,6 +881,12 @@ write_targets() {
         pl=$(ratio "$(med tollgate_pipeline rps)" "$(med tollgate_mock rps)")
         pl_cpu=$(awk -v a="$(med tollgate_pipeline cpu_us_per_req)" -v b="$(med tollgate_mock cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
         echo "| (no target) full pipeline (key, plan throttle + quota, validation, VTL) vs static MOCK | $(times_x "$pl"), +$pl_cpu µs CPU/request | — |"
+    fi
+    if has_scenario tollgate_full && has_scenario tollgate_proxy; then
+        local fp fp_cpu
+        fp=$(ratio "$(med tollgate_full rps)" "$(med tollgate_proxy rps)")
+        fp_cpu=$(awk -v a="$(med tollgate_full cpu_us_per_req)" -v b="$(med tollgate_proxy cpu_us_per_req)" 'BEGIN { printf "%.1f", a - b }')
+        echo "| Full pipeline (API key + plan throttle + JWT authorizer + body validation) ≥ 0.85× HTTP_PROXY | $(times_x "$fp"), +$fp_cpu µs CPU/request | $(verdict "$fp" '>=' 0.85) |"
     fi
     echo "| Lambda proxy added p50 latency over MOCK < 250 µs (1 connection) | $added µs | $(verdict "$added" '<' 250) |"
     echo "| Cold Python function: first request < 150 ms over its own import time | $cold ms | $(verdict "$cold" '<' 150) |"

@@ -8,10 +8,13 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use tollgate_iam::{CredentialStore, Payload, SigV4Error};
-use tollgate_jwt::{AuthorizerConfig, KeyStore, KeyStoreOptions, ValidationOptions, Validator};
+use tollgate_jwt::{
+    AuthorizerConfig, KeyStore, KeyStoreOptions, ValidationOptions, Validator, VerifiedToken,
+};
 use tollgate_model::{Authorizer, GatewayResponseType};
 use tollgate_policy::{AuthOutcome, Decision, RequestFacts};
 
+use crate::auth_cache::ResultCache;
 use crate::context::{AuthorizerOutput, RequestContext};
 use crate::gateway_response::GatewayError;
 use crate::integration::lambda::REGION;
@@ -39,6 +42,15 @@ pub struct JwtAuthorizer {
     /// The identity source header (lower case), `authorization` by default.
     header: String,
     validator: Validator,
+    /// Verified tokens by header value. The signature check (most of the cost) is done once per
+    /// token and TTL; expiry, scopes and audience are checked on every request.
+    verified: ResultCache<Verified>,
+}
+
+/// A verified token and what the integration sees of it.
+struct Verified {
+    token: VerifiedToken,
+    output: Arc<AuthorizerOutput>,
 }
 
 impl std::fmt::Debug for JwtAuthorizer {
@@ -67,7 +79,11 @@ impl JwtAuthorizer {
         };
         let validator = Validator::new(&config, key_store()?, ValidationOptions::default())
             .map_err(|e| format!("authorizer {}: {e}", a.name))?;
-        Ok(Some(JwtAuthorizer { header, validator }))
+        Ok(Some(JwtAuthorizer {
+            header,
+            validator,
+            verified: ResultCache::for_authorizer(a),
+        }))
     }
 
     /// Validates the request's token for a method with `scopes`; on success the claims are the
@@ -83,33 +99,51 @@ impl JwtAuthorizer {
             .get(self.header.as_str())
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        let verified = match self.verified.get(token) {
+            Some(v) => v,
+            None => match self.validator.verify(token).await {
+                Ok(token_ok) => {
+                    let output = Arc::new(AuthorizerOutput {
+                        principal_id: None,
+                        context: Vec::new(),
+                        claims: Some(
+                            token_ok
+                                .claims()
+                                .iter()
+                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                                .collect(),
+                        ),
+                        latency_ms: None,
+                    });
+                    let v = Arc::new(Verified {
+                        token: token_ok,
+                        output,
+                    });
+                    self.verified.insert(token.to_owned(), v.clone());
+                    v
+                }
+                Err(e) => return Err(refusal(ctx, e)),
+            },
+        };
         match self
             .validator
-            .validate(token, scopes, SystemTime::now())
-            .await
+            .check(&verified.token, scopes, SystemTime::now())
         {
-            Ok(claims) => {
-                ctx.authorizer = Some(Arc::new(AuthorizerOutput {
-                    principal_id: None,
-                    context: Vec::new(),
-                    claims: Some(
-                        claims
-                            .iter()
-                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                            .collect(),
-                    ),
-                    latency_ms: None,
-                }));
+            Ok(()) => {
+                ctx.authorizer = Some(verified.output.clone());
                 Ok(())
             }
-            Err(e) => {
-                if e.is_keys_unavailable() {
-                    tracing::warn!(request_id = %ctx.request_id, error = %e, "the token issuer's keys are unavailable");
-                }
-                Err(GatewayError::new(GatewayResponseType::Unauthorized).with_message(e.message()))
-            }
+            Err(e) => Err(refusal(ctx, e)),
         }
     }
+}
+
+/// AWS's 401 for a token the authorizer refuses.
+fn refusal(ctx: &RequestContext, e: tollgate_jwt::JwtError) -> GatewayError {
+    if e.is_keys_unavailable() {
+        tracing::warn!(request_id = %ctx.request_id, error = %e, "the token issuer's keys are unavailable");
+    }
+    GatewayError::new(GatewayResponseType::Unauthorized).with_message(e.message())
 }
 
 fn sigv4_error(e: &SigV4Error) -> GatewayError {

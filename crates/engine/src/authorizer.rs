@@ -10,8 +10,7 @@
 //! exactly `Unauthorized`), 403 ACCESS_DENIED, 500 AUTHORIZER_CONFIGURATION_ERROR for anything
 //! else the function gets wrong.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -19,15 +18,12 @@ use serde_json::Value;
 use tollgate_model::{Authorizer, GatewayResponseType};
 use tollgate_policy::{Decision, ParseOptions, PolicyDocument, RequestFacts, messages};
 
+use crate::auth_cache::ResultCache;
 use crate::compile::{UriPart, UriTemplate};
 use crate::context::{ACCOUNT_ID, AuthorizerOutput, RequestContext};
 use crate::gateway_response::GatewayError;
 use crate::integration::lambda::{Functions, REGION, lambda_function_in_uri};
 
-/// AWS's default result TTL (seconds).
-const DEFAULT_TTL: u64 = 300;
-/// Cached answers per authorizer before the oldest are dropped.
-const CACHE_CAPACITY: usize = 10_000;
 /// How long the function may take (API Gateway's integration limit).
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(29);
 
@@ -54,8 +50,7 @@ pub struct LambdaAuthorizer {
     function: UriTemplate,
     sources: Vec<Source>,
     validation: Option<fancy_regex::Regex>,
-    ttl: Duration,
-    cache: Mutex<HashMap<String, (Instant, Arc<Answer>)>>,
+    cache: ResultCache<Answer>,
 }
 
 /// What the function answered, validated.
@@ -92,10 +87,6 @@ impl LambdaAuthorizer {
             .as_deref()
             .and_then(lambda_function_in_uri)
             .ok_or_else(|| err("authorizerUri is not a Lambda function's invocation URI".into()))?;
-        let ttl = u64::from(
-            a.authorizer_result_ttl_in_seconds
-                .unwrap_or(DEFAULT_TTL as u32),
-        );
         let mut sources = Vec::new();
         for s in a
             .identity_source
@@ -138,8 +129,7 @@ impl LambdaAuthorizer {
             function: UriTemplate::parse(function),
             sources,
             validation,
-            ttl: Duration::from_secs(ttl.min(3600)),
-            cache: Mutex::new(HashMap::new()),
+            cache: ResultCache::for_authorizer(a),
         }))
     }
 
@@ -168,7 +158,7 @@ impl LambdaAuthorizer {
                 }
             }
             Kind::Request => {
-                if !self.ttl.is_zero() && !values.iter().all(present) {
+                if self.cache.enabled() && !values.iter().all(present) {
                     return Err(unauthorized());
                 }
             }
@@ -186,7 +176,7 @@ impl LambdaAuthorizer {
                 .with_status(414)
                 .with_message("Request-URI Too Long"));
         }
-        let cache_key = (!self.ttl.is_zero()).then(|| {
+        let cache_key = self.cache.enabled().then(|| {
             let mut k = ctx.stage.clone();
             for v in &values {
                 k.push('\u{0}');
@@ -195,13 +185,13 @@ impl LambdaAuthorizer {
             k
         });
         let started = Instant::now();
-        let cached = cache_key.as_ref().and_then(|k| self.cached(k));
+        let cached = cache_key.as_ref().and_then(|k| self.cache.get(k));
         let answer = match cached {
             Some(a) => a,
             None => {
                 let answer = Arc::new(self.invoke(functions, ctx, &method_arn, &values).await?);
                 if let Some(k) = cache_key {
-                    self.remember(k, answer.clone());
+                    self.cache.insert(k, answer.clone());
                 }
                 answer
             }
@@ -231,26 +221,6 @@ impl LambdaAuthorizer {
             latency_ms: Some(started.elapsed().as_millis() as u64),
         }));
         Ok(())
-    }
-
-    fn cached(&self, key: &str) -> Option<Arc<Answer>> {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        match cache.get(key) {
-            Some((expires, answer)) if *expires > Instant::now() => Some(answer.clone()),
-            _ => None,
-        }
-    }
-
-    fn remember(&self, key: String, answer: Arc<Answer>) {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if cache.len() >= CACHE_CAPACITY {
-            cache.retain(|_, (expires, _)| *expires > now);
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
-        }
-        cache.insert(key, (now + self.ttl, answer));
     }
 
     async fn invoke(
@@ -516,7 +486,7 @@ mod tests {
         };
         let c = LambdaAuthorizer::compile(&a).unwrap().unwrap();
         assert_eq!(c.sources, [Source::Header("authorization".into())]);
-        assert_eq!(c.ttl, Duration::from_secs(300));
+        assert_eq!(c.cache.ttl(), Duration::from_secs(300));
         let bad = Authorizer {
             identity_source: Some("method.request.path.id".into()),
             ..a.clone()

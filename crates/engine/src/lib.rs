@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod api_keys;
+mod auth_cache;
 pub mod authorizer;
 pub mod binary;
 pub mod body;

@@ -38,4 +38,4 @@ pub use config::{AuthorizerConfig, KeyStoreOptions, Provider, ValidationOptions}
 pub use error::{ConfigError, JwtError};
 pub use keystore::KeyStore;
 pub use token::{ACCEPTED_ALGORITHMS, Algorithm, UnverifiedToken, decode_unverified, strip_bearer};
-pub use validator::Validator;
+pub use validator::{Validator, VerifiedToken};

@@ -11,6 +11,26 @@ use crate::error::{ConfigError, JwtError};
 use crate::keystore::{KeyStore, ResolvedIssuer};
 use crate::token::{decode_unverified, strip_bearer};
 
+/// A token whose signature checked out against its issuer's keys (see [`Validator::verify`]).
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    claims: Claims,
+    kind: Result<TokenKind, JwtError>,
+    audience_matches: bool,
+}
+
+impl VerifiedToken {
+    /// The token's claims. Only meaningful once [`Validator::check`] accepted the token.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// When the token expires (`exp`, seconds since the epoch), for bounding a cache entry.
+    pub fn expires_at(&self) -> Option<f64> {
+        self.claims.raw().get("exp").and_then(Value::as_f64)
+    }
+}
+
 /// Validates tokens for one `COGNITO_USER_POOLS` authorizer. Cheap to share
 /// (`Send + Sync`); build one per authorizer and reuse it for every request.
 pub struct Validator {
@@ -93,6 +113,16 @@ impl Validator {
         method_scopes: &[String],
         now: SystemTime,
     ) -> Result<Claims, JwtError> {
+        let verified = self.verify(token_header_value).await?;
+        self.check(&verified, method_scopes, now)?;
+        Ok(verified.claims)
+    }
+
+    /// The request-independent part of [`Validator::validate`]: token present and well-formed,
+    /// `alg`, `iss`, key and signature. Its answer depends only on the header value and the
+    /// issuer's keys, so a caller may cache it per token (as API Gateway caches authorizer results)
+    /// and run [`Validator::check`] on every request.
+    pub async fn verify(&self, token_header_value: &str) -> Result<VerifiedToken, JwtError> {
         let token = strip_bearer(token_header_value).ok_or(JwtError::Missing)?;
         let unverified = decode_unverified(token, self.options.max_token_bytes)?;
         let claims = unverified.claims();
@@ -115,9 +145,36 @@ impl Validator {
             unverified.signing_input().as_bytes(),
             unverified.signature(),
         )?;
+        let kind = classify(claims, issuer.cognito);
+        let audience_matches = match (&self.expression, &kind) {
+            (None, _) | (_, Err(_)) => true,
+            (Some(expression), Ok(kind)) => audience_subjects(claims, *kind, issuer.cognito)
+                .iter()
+                .any(|s| expression.is_match(s).unwrap_or(false)),
+        };
+        let iss = iss.clone();
+        Ok(VerifiedToken {
+            claims: Claims::new(
+                unverified.into_claims(),
+                *kind.as_ref().unwrap_or(&TokenKind::Id),
+                iss,
+            ),
+            kind,
+            audience_matches,
+        })
+    }
 
+    /// The request-dependent part of [`Validator::validate`], in its order: `exp`, `nbf`/`iat`
+    /// against `now`, token kind, the method's scopes, `identityValidationExpression`.
+    pub fn check(
+        &self,
+        token: &VerifiedToken,
+        method_scopes: &[String],
+        now: SystemTime,
+    ) -> Result<(), JwtError> {
+        let claims = token.claims.raw();
         check_times(claims, now, &self.options)?;
-        let kind = classify(claims, issuer.cognito)?;
+        let kind = token.kind.clone()?;
         if method_scopes.is_empty() {
             if kind != TokenKind::Id {
                 return Err(JwtError::WrongTokenUse);
@@ -130,17 +187,10 @@ impl Validator {
                 return Err(JwtError::InsufficientScope);
             }
         }
-        if let Some(expression) = &self.expression {
-            let subjects = audience_subjects(claims, kind, issuer.cognito);
-            let matched = subjects
-                .iter()
-                .any(|s| expression.is_match(s).unwrap_or(false));
-            if !matched {
-                return Err(JwtError::AudienceMismatch);
-            }
+        if !token.audience_matches {
+            return Err(JwtError::AudienceMismatch);
         }
-        let iss = iss.clone();
-        Ok(Claims::new(unverified.into_claims(), kind, iss))
+        Ok(())
     }
 
     /// Fetches every issuer's keys now (e.g. at deployment), so that the

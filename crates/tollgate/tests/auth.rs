@@ -321,6 +321,30 @@ async fn cognito_user_pool_authorizers_verify_jwts() {
     let r = get("/me", Some(expired)).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.text(), r#"{"message":"The incoming token has expired"}"#);
+    // Verified tokens are cached, but expiry is checked on every request.
+    let short = signer.token(
+        &json!({"sub": "u-2", "email": "bo@example.com", "iss": issuer,
+        "token_use": "id", "exp": now + 2, "iat": now}),
+    );
+    let r = get("/me", Some(short.clone())).await;
+    assert_eq!(r.json(), json!({"email": "bo@example.com", "sub": "u-2"}));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    while SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        < now + 2
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = get("/me", Some(short)).await;
+    assert_eq!(
+        (r.status.as_u16(), r.text()),
+        (
+            401,
+            r#"{"message":"The incoming token has expired"}"#.to_owned()
+        )
+    );
     // Scoped methods take access tokens carrying one of the scopes.
     let access = |scope: &str| {
         signer.token(&json!({"sub": "u-1", "iss": issuer, "token_use": "access",

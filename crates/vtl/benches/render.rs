@@ -16,7 +16,10 @@ fn bench(name: &str, template: &str, body: &str) {
     };
     let stage = Value::java_map([
         ("stage", Value::str("prod")),
-        ("requestId", Value::str("c6af9ac6-7b61-11e6-9a41-93e8deadbeef")),
+        (
+            "requestId",
+            Value::str("c6af9ac6-7b61-11e6-9a41-93e8deadbeef"),
+        ),
         ("requestTime", Value::str("25/Nov/2026:22:15:01 +0000")),
         (
             "identity",

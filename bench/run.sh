@@ -301,7 +301,9 @@ check_response() {
         } >&2
         die "$label: unexpected response (status $code, content-type '$ctype', body above); refusing to benchmark it"
     fi
-    log "$label: GET $url -> 200 $ctype $body"
+    local method=GET
+    [[ -z ${5:-} ]] || method=$(grep -A1 -x -- -X "$5" | tail -n 1)
+    log "$label: $method $url -> 200 $ctype $body"
 }
 
 # run_wrk DURATION URL OUTFILE: also writes OUTFILE.time with wrk's "wall user sys" seconds.

@@ -33,8 +33,9 @@ use crate::gateway_response::GatewayError;
 pub struct KeyTable {
     by_digest: HashMap<[u8; 32], KeyEntry>,
     plans: HashMap<String, Arc<UsagePlan>>,
-    /// (API id, stage) → method settings and the throttles of the plans covering the stage.
-    throttles: HashMap<(String, String), StageThrottlePolicy>,
+    /// API id → stage → method settings and the throttles of the plans covering the stage
+    /// (nested so that a lookup by `&str` allocates nothing).
+    throttles: HashMap<String, HashMap<String, StageThrottlePolicy>>,
 }
 
 #[derive(Debug)]
@@ -74,7 +75,7 @@ impl KeyTable {
         members: &[(String, String)],
         stages: &[(String, Stage)],
     ) -> Self {
-        let mut throttles = HashMap::new();
+        let mut throttles: HashMap<String, HashMap<String, StageThrottlePolicy>> = HashMap::new();
         for (api_id, stage) in stages {
             let mut policy = StageThrottlePolicy::new(api_id.clone(), stage.stage_name.clone());
             for (key, setting) in &stage.method_settings {
@@ -102,7 +103,10 @@ impl KeyTable {
                     );
                 }
             }
-            throttles.insert((api_id.clone(), stage.stage_name.clone()), policy);
+            throttles
+                .entry(api_id.clone())
+                .or_default()
+                .insert(stage.stage_name.clone(), policy);
         }
         let plans: HashMap<String, Arc<UsagePlan>> = plans
             .into_iter()
@@ -134,7 +138,7 @@ impl KeyTable {
 
     /// The throttles of a stage (`None` for a stage the table was not built with).
     pub fn throttles(&self, api_id: &str, stage: &str) -> Option<&StageThrottlePolicy> {
-        self.throttles.get(&(api_id.to_owned(), stage.to_owned()))
+        self.throttles.get(api_id)?.get(stage)
     }
 
     pub fn plan(&self, id: &str) -> Option<&Arc<UsagePlan>> {

@@ -170,6 +170,16 @@ impl Gateway {
         self
     }
 
+    /// Reads quota windows and usage days from `wall` instead of the system clock (tests).
+    pub fn with_wall_clock(mut self, wall: Arc<dyn tollgate_limits::WallClock>) -> Self {
+        self.limits.counters = tollgate_limits::LocalCounters::with_clocks(
+            Arc::new(tollgate_limits::MonotonicClock::new()),
+            wall.clone(),
+        );
+        self.limits.usage = Arc::new(tollgate_limits::UsageRecorder::with_wall_clock(wall));
+        self
+    }
+
     /// The counters and the usage recorder.
     pub fn limits(&self) -> &Limits {
         &self.limits

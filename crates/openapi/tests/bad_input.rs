@@ -577,3 +577,38 @@ fn mutated_samples_never_panic() {
         }
     }
 }
+
+#[test]
+fn resource_policies_the_gateway_cannot_enforce_are_refused() {
+    let doc = |policy: &str| {
+        format!(
+            "openapi: 3.0.1\ninfo: {{title: t, version: '1'}}\nx-amazon-apigateway-policy: {policy}\npaths:\n  /a:\n    get:\n{MOCK}"
+        )
+    };
+    for bad in [
+        r#"{Version: '2012-10-17', Statement: [{Effect: Perhaps, Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*'}]}"#,
+        r#"{Version: '2012-10-17', Statement: [{Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*'}]}"#,
+        r#"{Version: '2012-10-17', Statement: 'everything'}"#,
+    ] {
+        let e = refused(&doc(bad));
+        assert_eq!(e.errors.len(), 1, "{bad}: {:?}", e.errors);
+        assert_eq!(e.errors[0].path, "$.x-amazon-apigateway-policy");
+        assert!(
+            e.errors[0].message.starts_with(
+                "Invalid policy document. Please check the policy syntax and ensure that Principals are valid."
+            ),
+            "{}",
+            e.errors[0]
+        );
+    }
+    let ok = r#"{Version: '2012-10-17', Statement: [{Effect: Allow, Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*'}]}"#;
+    let imported = import(doc(ok).as_bytes(), &ImportOptions::default()).expect("imports");
+    assert!(
+        imported
+            .definition
+            .rest_api
+            .policy
+            .as_deref()
+            .is_some_and(|p| p.contains("arn:aws:execute-api:"))
+    );
+}

@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve every deployed stage (and import and deploy --api files first)
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Import an OpenAPI 3.0 / Swagger 2.0 definition as a new API
     Import(ImportArgs),
     /// Check a definition and print AWS-style warnings and errors without storing anything
@@ -442,6 +442,10 @@ pub struct ServeArgs {
     /// How often to look for deployments made by other processes, in milliseconds
     #[arg(long, default_value_t = 250)]
     pub poll_interval_ms: u64,
+    /// Shift the clock of quota windows and usage days by the number of seconds written in FILE
+    /// (re-read on every use): lets tests cross day, week and month boundaries
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub clock_offset_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

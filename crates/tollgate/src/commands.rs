@@ -21,7 +21,7 @@ use crate::cli::{
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => crate::serve::run(args),
+        Command::Serve(args) => crate::serve::run(*args),
         Command::Import(args) => block_on(import(args)),
         Command::Validate(args) => validate(args),
         Command::Deploy(args) => block_on(deploy(args)),

@@ -1,6 +1,7 @@
 //! `tollgate`: run Amazon API Gateway REST APIs locally or on your own servers.
 
 mod cli;
+mod clock;
 mod commands;
 mod functions;
 mod listener;

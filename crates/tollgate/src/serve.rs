@@ -91,6 +91,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut gateway = Gateway::new(upstream)
         .with_functions(Arc::new(HostFunctions(functions.clone())))
         .with_account_throttle(args.account_rate, args.account_burst);
+    if let Some(file) = &args.clock_offset_file {
+        gateway =
+            gateway.with_wall_clock(Arc::new(crate::clock::OffsetFileClock::new(file.clone())));
+    }
     if let Some(file) = &args.credentials {
         let text =
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;

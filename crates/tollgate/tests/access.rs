@@ -185,6 +185,15 @@ def token(event, context):
         "context": {"tenant": "t1", "level": 3, "admin": True},
     }
 
+def usage_key(event, context):
+    # "Bearer <key value>": the caller's API key comes from the authorizer, not x-api-key.
+    return {
+        "principalId": "metered",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]},
+        "usageIdentifierKey": event["authorizationToken"].split(" ", 1)[1],
+    }
+
 def request(event, context):
     ok = (event.get("queryStringParameters") or {}).get("pass") == "yes"
     return {
@@ -577,6 +586,109 @@ async fn usage_plan_throttles_quotas_and_metering() {
     assert_eq!(r.status, 429, "the quota is still used up after a restart");
 }
 
+/// Seconds from `now` to the next start of a UTC day for which `starts` holds.
+fn seconds_to_next(now: time::OffsetDateTime, starts: impl Fn(time::Date) -> bool) -> i64 {
+    let mut day = now.date();
+    loop {
+        day = day.next_day().unwrap();
+        if starts(day) {
+            return (day.midnight().assume_utc() - now).whole_seconds();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_windows_roll_over_at_utc_day_week_and_month_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("clock-offset");
+    std::fs::write(&clock, "0").unwrap();
+    let served = Served::start_with(
+        &api(),
+        "keyed",
+        dir,
+        &["--clock-offset-file", clock.to_str().unwrap()],
+    );
+    let stage = format!("{}:prod", served.id);
+    let mut keys = std::collections::BTreeMap::new();
+    for period in ["DAY", "WEEK", "MONTH"] {
+        let plan: Value = serde_json::from_str(&cli(
+            &served,
+            &[
+                "plans",
+                "create",
+                "--name",
+                period,
+                "--stage",
+                &stage,
+                "--quota-limit",
+                "2",
+                "--quota-period",
+                period,
+                "--output",
+                "json",
+            ],
+        ))
+        .unwrap();
+        let key: Value = serde_json::from_str(&cli(
+            &served,
+            &[
+                "keys",
+                "create",
+                "--name",
+                period,
+                "--plan",
+                plan["id"].as_str().unwrap(),
+                "--output",
+                "json",
+            ],
+        ))
+        .unwrap();
+        keys.insert(period, key["value"].as_str().unwrap().to_owned());
+    }
+    let get = |key: &str| {
+        let headers = [("x-api-key", key.to_owned())];
+        let url = served.url("/keyed");
+        let http = &served.http;
+        async move {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            http.send(http::Method::GET, &url, &h, "")
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    for key in keys.values() {
+        assert_eq!(until(&served, "/keyed", Some(key), 200).await.status, 200);
+        assert_eq!(get(key).await, 200);
+        assert_eq!(get(key).await, 429, "two a period");
+    }
+    // Each boundary in time order: ten seconds before it the key is still refused, ten seconds
+    // after it the new window lets it through.
+    let now = time::OffsetDateTime::now_utc();
+    let mut boundaries = vec![
+        ("DAY", seconds_to_next(now, |_| true)),
+        (
+            "WEEK",
+            seconds_to_next(now, |d| d.weekday() == time::Weekday::Sunday),
+        ),
+        ("MONTH", seconds_to_next(now, |d| d.day() == 1)),
+    ];
+    boundaries.sort_by_key(|(_, at)| *at);
+    let mut latest = 0;
+    for (period, at) in boundaries {
+        let key = &keys[period];
+        if at - 10 > latest {
+            std::fs::write(&clock, (at - 10).to_string()).unwrap();
+            assert_eq!(get(key).await, 429, "{period}: before the window ends");
+        }
+        std::fs::write(&clock, (at + 10).to_string()).unwrap();
+        latest = at + 10;
+        assert_eq!(get(key).await, 200, "{period}: a new window");
+        assert_eq!(get(key).await, 200, "{period}: a new window");
+        assert_eq!(get(key).await, 429, "{period}: two in the new window");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_clients_on_one_key_get_the_plan_rate() {
     const RATE: f64 = 50.0;
@@ -720,4 +832,107 @@ async fn a_method_throttle_beats_the_plan_throttle() {
         "the method's burst of 2 is spent, whatever the plan allows"
     );
     assert_eq!(r.text(), r#"{"message":"Too Many Requests"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_keys_can_come_from_the_authorizer() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code");
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(code.join("app.py"), AUTHORIZER_APP).unwrap();
+    let data = dir.path().join("data");
+    let data_dir = data.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--data-dir", data_dir]);
+        let out = common::tollgate(&all);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&[
+        "functions",
+        "create",
+        "keyauth",
+        "--runtime",
+        "python3.11",
+        "--handler",
+        "app.usage_key",
+        "--code",
+        code.to_str().unwrap(),
+    ]);
+    let mut metered = common::mock(200, "{\"key\":\"$context.identity.apiKeyId\"}");
+    metered["security"] = json!([{"tok": [], "api_key": []}]);
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "by-authorizer", "version": "1"},
+        "x-amazon-apigateway-api-key-source": "AUTHORIZER",
+        "components": {"securitySchemes": {
+            "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+            "tok": {"type": "apiKey", "name": "Authorization", "in": "header",
+                "x-amazon-apigateway-authtype": "custom",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "token",
+                    "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:keyauth/invocations",
+                    "authorizerResultTtlInSeconds": 0}}
+        }},
+        "paths": {"/metered": {"get": metered}}
+    });
+    let file = common::write_definition(dir.path(), "api.json", &doc);
+    let server =
+        common::Tollgate::start(&data, &["--api", file.to_str().unwrap(), "--stage", "prod"]);
+    let id = server.api_id("by-authorizer");
+    let plan: Value = serde_json::from_str(&run(&[
+        "plans",
+        "create",
+        "--name",
+        "p",
+        "--stage",
+        &format!("{id}:prod"),
+        "--output",
+        "json",
+    ]))
+    .unwrap();
+    let key: Value = serde_json::from_str(&run(&[
+        "keys",
+        "create",
+        "--name",
+        "k",
+        "--value",
+        "authorizer-given-key-0001",
+        "--plan",
+        plan["id"].as_str().unwrap(),
+        "--output",
+        "json",
+    ]))
+    .unwrap();
+    let http = common::Http::default();
+    let url = server.url(&id, "prod", "/metered");
+    let get = |headers: Vec<(&'static str, &'static str)>| {
+        let (http, url) = (&http, url.clone());
+        async move { http.send(http::Method::GET, &url, &headers, "").await }
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let r = loop {
+        let r = get(vec![("Authorization", "Bearer authorizer-given-key-0001")]).await;
+        if r.status == 200 || Instant::now() > deadline {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"key": key["id"]}));
+    // The authorizer names an unknown key: AWS's 403, even with a valid x-api-key header.
+    let r = get(vec![
+        ("Authorization", "Bearer no-such-key-000000000"),
+        ("x-api-key", "authorizer-given-key-0001"),
+    ])
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.text()),
+        (403, r#"{"message":"Forbidden"}"#.to_owned())
+    );
 }

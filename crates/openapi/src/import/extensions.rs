@@ -276,6 +276,16 @@ impl<'a> Importer<'a> {
                 }
             }
         }
+        // Refuse what the gateway could not enforce, as AWS refuses it on import.
+        if let Err(e) = tollgate_policy::PolicyDocument::from_value(&policy, Default::default()) {
+            self.d.error(
+                p,
+                format!(
+                    "Invalid policy document. Please check the policy syntax and ensure that Principals are valid. ({e})"
+                ),
+            );
+            return;
+        }
         self.definition.rest_api.policy = Some(policy.to_string());
     }
 

@@ -222,12 +222,20 @@ impl Served {
     /// Writes `doc` to a temporary directory, serves it at stage `prod` and finds the id of the
     /// API titled `title`.
     pub fn start(doc: &serde_json::Value, title: &str) -> Served {
-        let dir = tempfile::tempdir().unwrap();
+        Served::start_with(doc, title, tempfile::tempdir().unwrap(), &[])
+    }
+
+    /// Like `start`, in `dir`, with extra `serve` arguments.
+    pub fn start_with(
+        doc: &serde_json::Value,
+        title: &str,
+        dir: tempfile::TempDir,
+        extra: &[&str],
+    ) -> Served {
         let file = write_definition(dir.path(), "api.json", doc);
-        let server = Tollgate::start(
-            &dir.path().join("data"),
-            &["--api", file.to_str().unwrap(), "--stage", "prod"],
-        );
+        let mut args = vec!["--api", file.to_str().unwrap(), "--stage", "prod"];
+        args.extend_from_slice(extra);
+        let server = Tollgate::start(&dir.path().join("data"), &args);
         let id = server.api_id(title);
         Served {
             _dir: dir,

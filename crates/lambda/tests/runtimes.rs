@@ -7,8 +7,25 @@ use std::time::Duration;
 
 use base64::Engine;
 use common::*;
-use serde_json::json;
-use tollgate_lambda::{FunctionConfig, FunctionError, Invoke, Runtime};
+use serde_json::{Value, json};
+use tollgate_lambda::{FunctionConfig, FunctionHost, Invoke, Runtime};
+
+/// What a handler invoked at once sees of its function's 10 s timeout.
+#[track_caller]
+fn assert_most_of_10s_left(remaining: &Value) {
+    let remaining = remaining.as_u64().unwrap();
+    assert!(
+        remaining > 8_000 && remaining <= 10_000,
+        "remaining {remaining}"
+    );
+}
+
+/// A second invocation is served by the warm worker that answered `first`, and counted there.
+async fn assert_served_warm(host: &FunctionHost, function: &str, first: &Value) {
+    let again = json(&invoke(host, function, json!({})).await);
+    assert_eq!(again["pid"], first["pid"]);
+    assert_eq!(again["count"], 2);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_handler_gets_the_event_and_a_context() {
@@ -19,12 +36,7 @@ async fn python_handler_gets_the_event_and_a_context() {
         Some(base64::engine::general_purpose::STANDARD.encode(r#"{"custom":{"k":"v"}}"#));
     invocation.log_tail = true;
     let result = host.invoke("py", invocation).await.unwrap();
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let v = json(&result);
     assert_eq!(v["event"], json!({"n": 1, "s": "é"}));
     assert_eq!(v["request_id"], result.request_id.as_str());
@@ -37,11 +49,7 @@ async fn python_handler_gets_the_event_and_a_context() {
     );
     assert_eq!(v["log_group_name"], "/aws/lambda/py");
     assert!(v["log_stream_name"].as_str().unwrap().contains("[$LATEST]"));
-    let remaining = v["remaining_ms"].as_u64().unwrap();
-    assert!(
-        remaining > 8_000 && remaining <= 10_000,
-        "remaining {remaining}"
-    );
+    assert_most_of_10s_left(&v["remaining_ms"]);
     assert_eq!(v["client_context_custom"], json!({"k": "v"}));
     assert_eq!(v["execution_env"], "AWS_Lambda_python3.11");
     assert!(v["trace_id"].as_str().unwrap().starts_with("Root=1-"));
@@ -56,9 +64,7 @@ async fn python_handler_gets_the_event_and_a_context() {
         "{log}"
     );
 
-    let again = json(&invoke(&host, "py", json!({})).await);
-    assert_eq!(again["pid"], v["pid"]);
-    assert_eq!(again["count"], 2);
+    assert_served_warm(&host, "py", &v).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,8 +72,7 @@ async fn python_exceptions_are_function_errors_in_aws_shape() {
     let host = host();
     host.register(python_function("py-fail", "python", "app.fail"));
     let result = invoke(&host, "py-fail", json!({})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "ValueError");
     assert_eq!(v["errorMessage"], "python says no");
     assert_eq!(v["requestId"], result.request_id.as_str());
@@ -113,8 +118,7 @@ async fn python_import_failure_is_an_init_error() {
         "app.handler",
     ));
     let result = invoke(&host, "py-bad", json!({})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "Runtime.ImportModuleError");
     assert_eq!(
         v["errorMessage"],
@@ -132,9 +136,7 @@ async fn python_timeout_kills_the_interpreter() {
     let mut config = python_function("py-sleep", "python", "app.sleep");
     config.timeout = Duration::from_secs(1);
     host.register(config);
-    let pid = json(&invoke(&host, "py-sleep", json!({"ms": 1})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let pid = worker_pid(&host, "py-sleep", json!({"ms": 1})).await;
     let result = invoke(&host, "py-sleep", json!({"ms": 10_000})).await;
     assert_eq!(json(&result)["errorType"], "Sandbox.Timedout");
     assert!(!process_alive(pid));
@@ -148,12 +150,7 @@ async fn node_handler_gets_the_event_and_a_context() {
         .invoke("js", tail(event(&json!({"n": 2}))))
         .await
         .unwrap();
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let v = json(&result);
     assert_eq!(v["event"], json!({"n": 2}));
     assert_eq!(v["awsRequestId"], result.request_id.as_str());
@@ -166,11 +163,7 @@ async fn node_handler_gets_the_event_and_a_context() {
     );
     assert_eq!(v["logGroupName"], "/aws/lambda/js");
     assert_eq!(v["executionEnv"], "AWS_Lambda_nodejs20.x");
-    let remaining = v["remainingMs"].as_u64().unwrap();
-    assert!(
-        remaining > 8_000 && remaining <= 10_000,
-        "remaining {remaining}"
-    );
+    assert_most_of_10s_left(&v["remainingMs"]);
     let log = result.log_tail.unwrap();
     assert!(
         log.contains(&format!(
@@ -180,9 +173,7 @@ async fn node_handler_gets_the_event_and_a_context() {
         "{log}"
     );
 
-    let again = json(&invoke(&host, "js", json!({})).await);
-    assert_eq!(again["pid"], v["pid"]);
-    assert_eq!(again["count"], 2);
+    assert_served_warm(&host, "js", &v).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,8 +181,7 @@ async fn node_errors_callbacks_and_modules() {
     let host = host();
     host.register(node_function("js-fail", "node", "app.fail"));
     let result = invoke(&host, "js-fail", json!({})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "TypeError");
     assert_eq!(v["errorMessage"], "node says no");
     let trace = v["trace"].as_array().unwrap();
@@ -242,12 +232,8 @@ async fn node_errors_callbacks_and_modules() {
 
 fn ric_function(handler: &str) -> FunctionConfig {
     require_awslambdaric();
-    let mut config = FunctionConfig::new("ric", Runtime::Provided, fixture("python_ric"));
+    let mut config = python_fixture_function("ric", Runtime::Provided, "python_ric");
     config.handler = Some(handler.to_string());
-    config
-        .environment
-        .insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
-    config.timeout = Duration::from_secs(10);
     config
 }
 
@@ -259,12 +245,7 @@ async fn awslambdaric_runs_unchanged_as_a_provided_bootstrap() {
         .invoke("ric", tail(event(&json!({"via": "awslambdaric"}))))
         .await
         .unwrap();
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let v = json(&result);
     assert_eq!(v["event"], json!({"via": "awslambdaric"}));
     assert_eq!(v["request_id"], result.request_id.as_str());
@@ -274,11 +255,7 @@ async fn awslambdaric_runs_unchanged_as_a_provided_bootstrap() {
         v["invoked_function_arn"],
         "arn:aws:lambda:us-east-1:000000000000:function:ric"
     );
-    let remaining = v["remaining_ms"].as_u64().unwrap();
-    assert!(
-        remaining > 8_000 && remaining <= 10_000,
-        "remaining {remaining}"
-    );
+    assert_most_of_10s_left(&v["remaining_ms"]);
     assert!(
         result
             .log_tail
@@ -295,8 +272,7 @@ async fn awslambdaric_errors_come_back_as_aws_formats_them() {
     let host = host();
     host.register(ric_function("app.fail"));
     let result = invoke(&host, "ric", json!({})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "KeyError");
     assert_eq!(v["errorMessage"], "'ric says no'");
     assert_eq!(v["requestId"], result.request_id.as_str());

@@ -2,59 +2,19 @@
 //! fragment by fragment, and what Tollgate's importer makes of it (`load` already refuses any
 //! document the importer refuses).
 
-use std::path::Path;
+mod common;
 
+use common::{api, imported, lambda_uri, method, single, warned};
 use serde_json::{Value, json};
 use tollgate_model::{ApiDefinition, AuthorizationType, HttpMethod, Method};
-use tollgate_openapi::{ImportOptions, import};
-use tollgate_sam::{
-    Diagnostic, SamApi, SamApp, SamError, SamOptions, SamQuota, SamThrottle, SamUsagePlan, load,
-};
-
-fn run(template: &str) -> Result<SamApp, SamError> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let options = SamOptions {
-        stack_name: Some("auth".to_owned()),
-        ..SamOptions::default()
-    };
-    load(template.as_bytes(), dir, &options)
-}
+use tollgate_sam::{Diagnostic, SamApi, SamApp, SamQuota, SamThrottle, SamUsagePlan};
 
 fn ok(template: &str) -> SamApp {
-    match run(template) {
-        Ok(app) => app,
-        Err(e) => panic!("{e}"),
-    }
+    common::ok(template, &common::options("auth"))
 }
 
 fn errors(template: &str) -> Vec<Diagnostic> {
-    match run(template) {
-        Ok(app) => panic!("expected errors, got {:#?}", app.warnings),
-        Err(e) => e.errors,
-    }
-}
-
-fn api<'a>(app: &'a SamApp, id: &str) -> &'a SamApi {
-    app.apis
-        .iter()
-        .find(|a| a.logical_id == id)
-        .unwrap_or_else(|| panic!("no API {id}"))
-}
-
-fn imported(api: &SamApi) -> ApiDefinition {
-    let bytes = serde_json::to_vec(&api.openapi).unwrap();
-    match import(&bytes, &ImportOptions::default()) {
-        Ok(i) => i.definition,
-        Err(e) => panic!("{e}"),
-    }
-}
-
-fn method<'a>(def: &'a ApiDefinition, path: &str, verb: HttpMethod) -> &'a Method {
-    def.resources
-        .iter()
-        .find(|r| r.path == path)
-        .and_then(|r| r.resource_methods.get(&verb))
-        .unwrap_or_else(|| panic!("no {verb} {path}"))
+    common::errors(template, &common::options("auth"))
 }
 
 /// The name of the authorizer a method uses.
@@ -68,12 +28,6 @@ fn authorizer_of(def: &ApiDefinition, m: &Method) -> Option<String> {
 
 fn op<'a>(api: &'a SamApi, path: &str, method: &str) -> &'a Value {
     &api.openapi["paths"][path][method]
-}
-
-fn uri(function: &str) -> String {
-    format!(
-        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{function}/invocations"
-    )
 }
 
 const FUNCTIONS: &str = "
@@ -145,7 +99,7 @@ Resources:
             "x-amazon-apigateway-authtype": "custom",
             "x-amazon-apigateway-authorizer": {
                 "type": "token",
-                "authorizerUri": uri("MyAuthFunction"),
+                "authorizerUri": lambda_uri("MyAuthFunction"),
                 "authorizerResultTtlInSeconds": 30,
                 "identityValidationExpression": "Bearer.*"
             }
@@ -190,7 +144,7 @@ Resources:
     assert_eq!(auth.authorizer_result_ttl_in_seconds, Some(30));
     assert_eq!(
         auth.authorizer_uri.as_deref(),
-        Some(uri("MyAuthFunction").as_str())
+        Some(lambda_uri("MyAuthFunction").as_str())
     );
     let root = method(&def, "/", HttpMethod::Get);
     assert_eq!(root.authorization_type, AuthorizationType::Custom);
@@ -278,7 +232,7 @@ Resources:
             "x-amazon-apigateway-authtype": "custom",
             "x-amazon-apigateway-authorizer": {
                 "type": "request",
-                "authorizerUri": uri("MyAuthFunction"),
+                "authorizerUri": lambda_uri("MyAuthFunction"),
                 "authorizerResultTtlInSeconds": 0,
                 "identitySource": "method.request.header.Authorization1, method.request.querystring.Authorization2, stageVariables.Authorization3, context.Authorization4"
             }
@@ -288,7 +242,7 @@ Resources:
         schemes["Uncached"]["x-amazon-apigateway-authorizer"],
         json!({
             "type": "request",
-            "authorizerUri": uri("MyAuthFunction"),
+            "authorizerUri": lambda_uri("MyAuthFunction"),
             "authorizerResultTtlInSeconds": 0
         })
     );
@@ -783,9 +737,7 @@ Resources:
         )
     };
     let one = |auth: &str, event_auth: &str| -> Diagnostic {
-        let e = errors(&template(auth, event_auth));
-        assert_eq!(e.len(), 1, "{e:#?}");
-        e.into_iter().next().unwrap()
+        single(errors(&template(auth, event_auth)))
     };
     let base = "Resources.MyApi.Properties.Auth";
     let cases = [
@@ -900,17 +852,18 @@ Resources:
             ["authorizerCredentials"],
         "arn:aws:iam::123456789012:role/auth"
     );
-    let warned = |parts: &[&str]| {
-        app.warnings
-            .iter()
-            .any(|w| parts.iter().all(|p| w.contains(p)))
-    };
-    assert!(warned(&[
-        "Resources.MyApi.Properties.Auth.Authorizers.Remote.FunctionArn",
-        "not a function of this template"
-    ]));
-    assert!(warned(&[
-        "Resources.MyApi.Properties.Auth.Authorizers.Remote.FunctionInvokeRole",
-        "not assumed"
-    ]));
+    assert!(warned(
+        &app,
+        &[
+            "Resources.MyApi.Properties.Auth.Authorizers.Remote.FunctionArn",
+            "not a function of this template"
+        ]
+    ));
+    assert!(warned(
+        &app,
+        &[
+            "Resources.MyApi.Properties.Auth.Authorizers.Remote.FunctionInvokeRole",
+            "not assumed"
+        ]
+    ));
 }

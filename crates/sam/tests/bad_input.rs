@@ -1,45 +1,23 @@
 //! Templates Tollgate cannot run give errors naming the resource, the property and the line;
 //! what it can run around gives warnings; no input panics.
 
-use std::path::Path;
+mod common;
 
-use tollgate_sam::{Diagnostic, SamApp, SamError, SamOptions, load};
-
-fn dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(template: &str) -> Result<SamApp, SamError> {
-    load(template.as_bytes(), dir(), &SamOptions::default())
-}
+use common::{dir, single, warned};
+use tollgate_sam::{Diagnostic, SamApp, SamOptions, load};
 
 fn ok(template: &str) -> SamApp {
-    match run(template) {
-        Ok(app) => app,
-        Err(e) => panic!("{e}"),
-    }
+    common::ok(template, &SamOptions::default())
 }
 
 fn errors(template: &str) -> Vec<Diagnostic> {
-    match run(template) {
-        Ok(app) => panic!("expected an error, got {:#?}", app.warnings),
-        Err(e) => {
-            assert!(!e.errors.is_empty());
-            e.errors
-        }
-    }
+    let e = common::errors(template, &SamOptions::default());
+    assert!(!e.is_empty());
+    e
 }
 
 fn one_error(template: &str) -> Diagnostic {
-    let e = errors(template);
-    assert_eq!(e.len(), 1, "{e:#?}");
-    e.into_iter().next().unwrap()
-}
-
-fn warned(app: &SamApp, parts: &[&str]) -> bool {
-    app.warnings
-        .iter()
-        .any(|w| parts.iter().all(|p| w.contains(p)))
+    single(errors(template))
 }
 
 const HEAD: &str = "Transform: AWS::Serverless-2016-10-31\nResources:\n";
@@ -596,7 +574,7 @@ fn reference_loops_end() {
     }
     t.push_str("  F300:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: a.b, CodeUri: .}\n");
     // Names grow past 64 characters: errors, not a crash.
-    let _ = run(&t);
+    let _ = common::run(&t, &SamOptions::default());
 }
 
 /// Hostile bytes: nothing panics, overflows the stack or eats the memory.

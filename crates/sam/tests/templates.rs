@@ -2,19 +2,14 @@
 //! definition, AWS::Include and DefinitionUri files; every OpenAPI document goes through
 //! `tollgate_openapi::import` and the resulting API is checked resource by resource.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tollgate_model::{ApiDefinition, GatewayResponseType, HttpMethod, IntegrationType, Method};
-use tollgate_openapi::{ImportOptions, import};
-use tollgate_sam::{FunctionConfig, Runtime, SamApi, SamApp, SamOptions, load};
-
-fn data_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
+use common::{api, data_dir, imported, lambda_uri, method, options, warned};
+use tollgate_model::{ApiDefinition, GatewayResponseType, HttpMethod, IntegrationType};
+use tollgate_sam::{FunctionConfig, Runtime, SamApp, SamOptions, load};
 
 fn load_app(dir: &str, file: &str, options: &SamOptions) -> SamApp {
     let dir = data_dir(dir);
@@ -22,13 +17,6 @@ fn load_app(dir: &str, file: &str, options: &SamOptions) -> SamApp {
     match load(&bytes, &dir, options) {
         Ok(app) => app,
         Err(e) => panic!("{e}\nwarnings: {:#?}", e.warnings),
-    }
-}
-
-fn options(stack: &str) -> SamOptions {
-    SamOptions {
-        stack_name: Some(stack.to_owned()),
-        ..SamOptions::default()
     }
 }
 
@@ -41,24 +29,6 @@ fn function<'a>(app: &'a SamApp, name: &str) -> &'a FunctionConfig {
 
 fn names(app: &SamApp) -> Vec<&str> {
     app.functions.iter().map(|f| f.name.as_str()).collect()
-}
-
-fn api<'a>(app: &'a SamApp, logical_id: &str) -> &'a SamApi {
-    app.apis
-        .iter()
-        .find(|a| a.logical_id == logical_id)
-        .unwrap_or_else(|| panic!("no API {logical_id}"))
-}
-
-fn imported(api: &SamApi) -> ApiDefinition {
-    let bytes = serde_json::to_vec(&api.openapi).unwrap();
-    match import(&bytes, &ImportOptions::default()) {
-        Ok(i) => i.definition,
-        Err(e) => panic!(
-            "{e}\n{}",
-            serde_json::to_string_pretty(&api.openapi).unwrap()
-        ),
-    }
 }
 
 fn paths(def: &ApiDefinition) -> Vec<&str> {
@@ -76,20 +46,6 @@ fn verbs(def: &ApiDefinition, path: &str) -> Vec<HttpMethod> {
         .keys()
         .copied()
         .collect()
-}
-
-fn method<'a>(def: &'a ApiDefinition, path: &str, verb: HttpMethod) -> &'a Method {
-    def.resources
-        .iter()
-        .find(|r| r.path == path)
-        .and_then(|r| r.resource_methods.get(&verb))
-        .unwrap_or_else(|| panic!("no {verb} {path}"))
-}
-
-fn lambda_uri(function: &str) -> String {
-    format!(
-        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{function}/invocations"
-    )
 }
 
 fn assert_proxy(def: &ApiDefinition, path: &str, verb: HttpMethod, function: &str) {
@@ -113,12 +69,6 @@ fn assert_proxy(def: &ApiDefinition, path: &str, verb: HttpMethod, function: &st
         .and_then(|u| u.strip_suffix("/invocations"))
         .unwrap();
     assert_eq!(arn.rsplit(':').next(), Some(function));
-}
-
-fn has_warning(app: &SamApp, parts: &[&str]) -> bool {
-    app.warnings
-        .iter()
-        .any(|w| parts.iter().all(|p| w.contains(p)))
 }
 
 fn env(f: &FunctionConfig) -> BTreeMap<&str, &str> {
@@ -178,7 +128,7 @@ fn pet_store_functions() {
     assert_eq!(e["PETS_FUNCTION"], "PetsFunction");
 
     // What could not be resolved or run is said, with where.
-    assert!(has_warning(
+    assert!(warned(
         &app,
         &[
             "Resources.PetsFunction.Properties.Environment.Variables.TABLE_ARN",
@@ -188,22 +138,22 @@ fn pet_store_functions() {
             "line "
         ]
     ));
-    assert!(has_warning(&app, &["Variables.TABLE:", "!Ref PetsTable"]));
-    assert!(has_warning(
+    assert!(warned(&app, &["Variables.TABLE:", "!Ref PetsTable"]));
+    assert!(warned(
         &app,
         &[
             "Resources.PetsFunction.Properties.Events.Nightly",
             "Schedule is not supported"
         ]
     ));
-    assert!(has_warning(
+    assert!(warned(
         &app,
         &[
             "Resources.PetsTable",
             "AWS::Serverless::SimpleTable is not run by Tollgate"
         ]
     ));
-    assert!(has_warning(
+    assert!(warned(
         &app,
         &[
             "Resources.ProxyFunction",
@@ -291,7 +241,7 @@ fn parameter_overrides_and_defaults() {
     assert_eq!(e["JOINED"], "prod-pets", "TableName keeps its Default");
     assert_eq!(e["WHERE"], "eu-west-1/123456789012/pet-store/aws");
     assert_eq!(pets.memory_mb, 1024, "!FindInMap with the overridden stage");
-    assert!(has_warning(&app, &["Parameter override 'Nope'"]));
+    assert!(warned(&app, &["Parameter override 'Nope'"]));
     let def = imported(&app.apis[0]);
     let i = method(&def, "/pets", HttpMethod::Get)
         .method_integration
@@ -368,7 +318,7 @@ fn explicit_api_with_inline_definition() {
         IntegrationType::Mock
     );
     // The event's GET /orders is a duplicate of the body's: said, and the body's kept.
-    assert!(has_warning(
+    assert!(warned(
         &app,
         &["Events.ListOrders", "GET /orders is already defined"]
     ));
@@ -538,7 +488,7 @@ fn include_definition_uri_and_json_template() {
     ] {
         assert!(method(&def, path, verb).api_key_required, "{verb} {path}");
     }
-    assert!(!has_warning(&app, &["not enforced"]));
+    assert!(!warned(&app, &["not enforced"]));
 }
 
 #[test]
@@ -585,7 +535,7 @@ Resources:
     let named = function(&app, "Named");
     assert_eq!(named.code_dir, dir.path().join("rust/target/lambda/other"));
     assert!(named.handler.is_none());
-    assert!(has_warning(
+    assert!(warned(
         &app,
         &[
             "Resources.Named",
@@ -595,5 +545,5 @@ Resources:
     ));
     let built_fn = function(&app, "Built");
     assert_eq!(built_fn.code_dir, built);
-    assert!(has_warning(&app, &["Resources.Built", "sam build output"]));
+    assert!(warned(&app, &["Resources.Built", "sam build output"]));
 }

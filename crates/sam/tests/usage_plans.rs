@@ -2,34 +2,19 @@
 //! written as plain CloudFormation next to a SAM API: what `SamApp` exposes of them, their
 //! references resolved, and the errors for what cannot be created.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use tollgate_sam::{
-    Diagnostic, SamApiKey, SamApp, SamError, SamOptions, SamPlanResource, SamPlanStage, load,
-};
-
-fn run(template: &str) -> Result<SamApp, SamError> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let options = SamOptions {
-        stack_name: Some("plans".to_owned()),
-        ..SamOptions::default()
-    };
-    load(template.as_bytes(), dir, &options)
-}
+use common::{api, single};
+use tollgate_sam::{Diagnostic, SamApiKey, SamApp, SamPlanResource, SamPlanStage};
 
 fn ok(template: &str) -> SamApp {
-    match run(template) {
-        Ok(app) => app,
-        Err(e) => panic!("{e}"),
-    }
+    common::ok(template, &common::options("plans"))
 }
 
 fn errors(template: &str) -> Vec<Diagnostic> {
-    match run(template) {
-        Ok(app) => panic!("expected errors, got {:#?}", app.warnings),
-        Err(e) => e.errors,
-    }
+    common::errors(template, &common::options("plans"))
 }
 
 const HEAD: &str = "Transform: AWS::Serverless-2016-10-31
@@ -131,12 +116,8 @@ fn keys_plans_and_plan_keys() {
 "
     ));
     // The API id `!Ref MyApi` resolves to.
-    let my_api = app.apis.iter().find(|a| a.logical_id == "MyApi").unwrap();
-    let implicit = app
-        .apis
-        .iter()
-        .find(|a| a.logical_id == "ServerlessRestApi")
-        .unwrap();
+    let my_api = api(&app, "MyApi");
+    let implicit = api(&app, "ServerlessRestApi");
 
     let keys: Vec<&SamApiKey> = app.api_keys.iter().collect();
     assert_eq!(keys.len(), 2);
@@ -317,9 +298,7 @@ Conditions:
 
 /// One resource appended to [`HEAD`]; the only error it gives.
 fn one_error(resources: &str) -> Diagnostic {
-    let e = errors(&format!("{HEAD}{resources}"));
-    assert_eq!(e.len(), 1, "{e:#?}");
-    e.into_iter().next().unwrap()
+    single(errors(&format!("{HEAD}{resources}")))
 }
 
 const KEY: &str = "

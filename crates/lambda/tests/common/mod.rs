@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 use tollgate_lambda::{
-    FunctionConfig, FunctionHost, HostOptions, Invocation, InvocationType, Invoke, InvokeResult,
-    Runtime,
+    FunctionConfig, FunctionError, FunctionHost, HostOptions, Invocation, InvocationType, Invoke,
+    InvokeResult, Runtime,
 };
 
 pub struct TestHost {
@@ -64,14 +64,21 @@ pub fn rust_function(name: &str, binary: &str) -> FunctionConfig {
     config
 }
 
-/// A Python function from a fixture directory, through Tollgate's bootstrap.
-pub fn python_function(name: &str, dir: &str, handler: &str) -> FunctionConfig {
-    let mut config = FunctionConfig::new(name, Runtime::Python("python3.11".into()), fixture(dir));
-    config.handler = Some(handler.to_string());
+/// A function whose code is Python in a fixture directory (writing no `.pyc` files there), with
+/// a 10 s timeout.
+pub fn python_fixture_function(name: &str, runtime: Runtime, dir: &str) -> FunctionConfig {
+    let mut config = FunctionConfig::new(name, runtime, fixture(dir));
     config
         .environment
         .insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
     config.timeout = Duration::from_secs(10);
+    config
+}
+
+/// A Python function from a fixture directory, through Tollgate's bootstrap.
+pub fn python_function(name: &str, dir: &str, handler: &str) -> FunctionConfig {
+    let mut config = python_fixture_function(name, Runtime::Python("python3.11".into()), dir);
+    config.handler = Some(handler.to_string());
     config
 }
 
@@ -113,6 +120,31 @@ pub fn json(result: &InvokeResult) -> Value {
             String::from_utf8_lossy(&result.payload)
         )
     })
+}
+
+/// The pid of the worker that answers an invocation (the test functions report it).
+pub async fn worker_pid(host: &FunctionHost, function: &str, payload: Value) -> u64 {
+    json(&invoke(host, function, payload).await)["pid"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Asserts that an invocation succeeded, showing the payload when it did not.
+#[track_caller]
+pub fn assert_no_function_error(result: &InvokeResult) {
+    assert_eq!(
+        result.function_error,
+        None,
+        "{}",
+        String::from_utf8_lossy(&result.payload)
+    );
+}
+
+/// The JSON payload of an invocation that must have failed with an unhandled error.
+#[track_caller]
+pub fn unhandled(result: &InvokeResult) -> Value {
+    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
+    json(result)
 }
 
 /// Whether a process with this pid exists (zombies count as gone).

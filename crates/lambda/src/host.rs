@@ -875,6 +875,8 @@ impl Function {
     /// Takes this definition out of service (it was replaced or removed).
     fn retire(self: &Arc<Self>, successor: Option<&Arc<Function>>) {
         self.retired.store(true, Ordering::SeqCst);
+        // No more invocations for the idle workers that are about to stop.
+        lock(&self.pool).idle.clear();
         for pending in self.drain_queue() {
             match successor {
                 // `Front` never refuses: the invocation was already accepted.

@@ -508,18 +508,30 @@ impl Worker {
                 st.killed = Some(reason);
             }
         }
+        self.signal_unless_exited();
+    }
+
+    fn signal_unless_exited(&self) {
         if !self.has_exited() {
             self.signal_group();
         }
     }
 
     /// The function was replaced or removed: stop now unless busy (a busy worker is stopped
-    /// when it next calls `/next`).
+    /// when it next calls `/next`). The phase check and the kill mark are one step under the
+    /// state lock, so an invocation cannot start on a worker that is being stopped (`begin`
+    /// hands such an invocation back).
     pub(crate) fn retire(&self) {
-        let busy = matches!(lock(&self.state).phase, Phase::Busy(_) | Phase::Responded);
-        if !busy {
-            self.kill(KillReason::Retired);
+        {
+            let mut st = lock(&self.state);
+            if matches!(st.phase, Phase::Busy(_) | Phase::Responded) {
+                return;
+            }
+            if st.killed.is_none() {
+                st.killed = Some(KillReason::Retired);
+            }
         }
+        self.signal_unless_exited();
     }
 
     fn output_line(&self, stream: &'static str, raw: &[u8]) {
@@ -647,7 +659,7 @@ impl Worker {
         let (reply, rest) = pending.split_reply();
         let started = {
             let mut st = lock(&self.state);
-            if matches!(st.phase, Phase::Waiting) {
+            if matches!(st.phase, Phase::Waiting) && st.killed.is_none() {
                 let init_duration = if st.cold {
                     st.cold = false;
                     st.init_duration
@@ -675,7 +687,9 @@ impl Worker {
                 Ok((rest, deadline_ms))
             }
             Err(reply) => {
-                // The worker died between taking the invocation and starting it: put it back.
+                // The worker died or is being stopped (its function was replaced, idle reaping)
+                // between taking the invocation and starting it: put it back, which for a
+                // retired function forwards it to its successor.
                 timer.abort();
                 let _ = self.function.dispatch(rest.with_reply(reply), Place::Front);
                 Err(ApiError::Gone)

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use common::*;
 use serde_json::json;
-use tollgate_lambda::{
-    FunctionConfig, FunctionError, HostOptions, InvocationType, Invoke, InvokeError, Runtime,
-};
+use tollgate_lambda::{FunctionConfig, HostOptions, InvocationType, Invoke, InvokeError, Runtime};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_sees_the_event_its_context_and_aws_environment() {
@@ -165,16 +163,13 @@ async fn a_full_queue_answers_too_many_requests() {
 async fn a_crash_is_an_unhandled_exit_error_and_the_next_call_gets_a_fresh_worker() {
     let host = host();
     host.register(rust_function("crash", "crash"));
-    let before = json(&invoke(&host, "crash", json!({"crash": false})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let before = worker_pid(&host, "crash", json!({"crash": false})).await;
 
     let crashed = host
         .invoke("crash", tail(event(&json!({"crash": true}))))
         .await
         .unwrap();
-    assert_eq!(crashed.function_error, Some(FunctionError::Unhandled));
-    let v = json(&crashed);
+    let v = unhandled(&crashed);
     assert_eq!(v["errorType"], "Runtime.ExitError");
     assert_eq!(
         v["errorMessage"],
@@ -192,9 +187,7 @@ async fn a_crash_is_an_unhandled_exit_error_and_the_next_call_gets_a_fresh_worke
     );
     assert!(!process_alive(before));
 
-    let after = json(&invoke(&host, "crash", json!({"crash": false})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let after = worker_pid(&host, "crash", json!({"crash": false})).await;
     assert_ne!(before, after, "a fresh worker must replace the crashed one");
     let stats = &host.stats()[0];
     assert_eq!(stats.crashes, 1);
@@ -207,9 +200,7 @@ async fn a_timeout_kills_the_worker_and_answers_aws_timeout_error() {
     let mut config = rust_function("sleep", "sleep");
     config.timeout = Duration::from_secs(1);
     host.register(config);
-    let pid = json(&invoke(&host, "sleep", json!({"ms": 1})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let pid = worker_pid(&host, "sleep", json!({"ms": 1})).await;
 
     let start = Instant::now();
     let result = host
@@ -221,8 +212,7 @@ async fn a_timeout_kills_the_worker_and_answers_aws_timeout_error() {
         elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4),
         "{elapsed:?}"
     );
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "Sandbox.Timedout");
     assert_eq!(
         v["errorMessage"],
@@ -242,9 +232,7 @@ async fn a_timeout_kills_the_worker_and_answers_aws_timeout_error() {
     assert!(log.contains("Status: timeout"), "{log}");
     assert!(!process_alive(pid), "the hung worker {pid} must be gone");
 
-    let next = json(&invoke(&host, "sleep", json!({"ms": 1})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let next = worker_pid(&host, "sleep", json!({"ms": 1})).await;
     assert_ne!(next, pid);
     assert_eq!(host.stats()[0].timeouts, 1);
 }
@@ -254,9 +242,8 @@ async fn a_handler_error_from_lambda_runtime_is_a_function_error() {
     let host = host();
     host.register(rust_function("fail", "fail"));
     let result = invoke(&host, "fail", json!({"message": "nope"})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
     assert_eq!(
-        json(&result),
+        unhandled(&result),
         json!({"errorType": "Boom", "errorMessage": "nope"})
     );
     assert_eq!(host.stats()[0].function_errors, 1);
@@ -405,8 +392,7 @@ async fn a_missing_bootstrap_is_an_invalid_entrypoint() {
         empty.path(),
     ));
     let result = invoke(&host, "nothing", json!({})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "Runtime.InvalidEntrypoint");
     let message = v["errorMessage"].as_str().unwrap();
     assert!(
@@ -436,8 +422,7 @@ async fn a_runtime_that_exits_during_init_fails_the_invocation() {
         .invoke("early-exit", tail(event(&json!({}))))
         .await
         .unwrap();
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    let v = json(&result);
+    let v = unhandled(&result);
     assert_eq!(v["errorType"], "Runtime.ExitError");
     assert_eq!(
         v["errorMessage"],
@@ -451,10 +436,7 @@ async fn a_runtime_that_exits_during_init_fails_the_invocation() {
 }
 
 fn protocol_function() -> FunctionConfig {
-    let mut config = FunctionConfig::new("protocol", Runtime::Provided, fixture("protocol"));
-    config
-        .environment
-        .insert("PYTHONDONTWRITEBYTECODE".into(), "1".into());
+    let mut config = python_fixture_function("protocol", Runtime::Provided, "protocol");
     config.timeout = Duration::from_secs(20);
     config
 }
@@ -466,12 +448,7 @@ async fn the_runtime_api_answers_like_aws() {
     let mut invocation = event(&json!({"probe": "statuses"}));
     invocation.trace_id = Some("Root=1-00000000-000000000000000000000000".into());
     let result = host.invoke("protocol", invocation).await.unwrap();
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let v = json(&result);
     let headers = &v["headers"];
     assert_eq!(
@@ -532,17 +509,15 @@ async fn oversized_responses_and_bodyless_errors() {
     let host = host();
     host.register(protocol_function());
     let result = invoke(&host, "protocol", json!({"probe": "oversize"})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
     assert_eq!(
-        json(&result),
+        unhandled(&result),
         json!({
             "errorType": "Function.ResponseSizeTooLarge",
             "errorMessage": "Response payload size (7340032 bytes) exceeded maximum allowed payload size (6291556 bytes).",
         })
     );
     let result = invoke(&host, "protocol", json!({"probe": "error-without-body"})).await;
-    assert_eq!(result.function_error, Some(FunctionError::Unhandled));
-    assert_eq!(json(&result)["errorType"], "Custom.Type");
+    assert_eq!(unhandled(&result)["errorType"], "Custom.Type");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,12 +525,7 @@ async fn garbage_on_the_runtime_api_does_not_hurt_the_host() {
     let host = host();
     host.register(protocol_function());
     let result = invoke(&host, "protocol", json!({"probe": "garbage"})).await;
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let answers = json(&result)["answers"].clone();
     for answer in answers.as_array().unwrap() {
         let answer = answer.as_str().unwrap();
@@ -603,9 +573,7 @@ async fn unknown_functions_and_shutdown() {
         host.get("arn:aws:lambda:us-east-1:000000000000:function:echo")
             .is_some()
     );
-    let pid = json(&invoke(&host, "echo", json!({})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let pid = worker_pid(&host, "echo", json!({})).await;
     assert!(process_alive(pid));
     host.shutdown().await;
     assert!(!process_alive(pid), "shutdown must kill worker {pid}");
@@ -619,9 +587,7 @@ async fn unknown_functions_and_shutdown() {
 async fn replacing_a_function_retires_its_workers() {
     let host = host();
     host.register(rust_function("f", "echo"));
-    let old_pid = json(&invoke(&host, "f", json!({})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let old_pid = worker_pid(&host, "f", json!({})).await;
     host.register(rust_function("f", "crash"));
     let v = json(&invoke(&host, "f", json!({"crash": false})).await);
     assert!(v.get("count").is_none(), "the new definition runs: {v}");
@@ -635,6 +601,45 @@ async fn replacing_a_function_retires_its_workers() {
     }
     assert!(host.unregister("f"));
     assert!(!host.unregister("f"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invocations_racing_a_replacement_are_answered_not_killed() {
+    // An invocation handed to a worker just before its function is replaced must run (on that
+    // worker or the successor), never die with the retired worker.
+    let host = host();
+    host.register(rust_function("f", "echo"));
+    let run_for = Duration::from_secs(4);
+    let invokers: Vec<_> = (0..4)
+        .map(|_| {
+            let host = host.clone();
+            tokio::spawn(async move {
+                let mut answered = 0;
+                let deadline = Instant::now() + run_for;
+                while Instant::now() < deadline {
+                    let result = invoke(&host, "f", json!({})).await;
+                    assert_no_function_error(&result);
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + run_for;
+    let mut replacements = 0;
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        host.register(rust_function("f", "echo"));
+        replacements += 1;
+    }
+    let mut answered = 0;
+    for invoker in invokers {
+        answered += invoker.await.expect("no invocation failed");
+    }
+    assert!(
+        answered > replacements,
+        "{answered} answers, {replacements} replacements"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -655,12 +660,7 @@ async fn the_http_test_function_echoes_an_api_gateway_event() {
         "body": "{\"n\":1}", "isBase64Encoded": false
     });
     let result = invoke(&host, "http", event).await;
-    assert_eq!(
-        result.function_error,
-        None,
-        "{}",
-        String::from_utf8_lossy(&result.payload)
-    );
+    assert_no_function_error(&result);
     let response = json(&result);
     assert_eq!(response["statusCode"], 201);
     assert_eq!(
@@ -713,9 +713,7 @@ async fn idle_workers_are_reaped_and_the_next_call_cold_starts() {
 async fn the_idle_reaper_runs_by_itself() {
     let host = host();
     host.register(rust_function("echo", "echo"));
-    let pid = json(&invoke(&host, "echo", json!({})).await)["pid"]
-        .as_u64()
-        .unwrap();
+    let pid = worker_pid(&host, "echo", json!({})).await;
     let reaper = host.spawn_idle_reaper(Duration::from_millis(200));
     let deadline = Instant::now() + Duration::from_secs(10);
     while process_alive(pid) {

@@ -43,11 +43,16 @@ impl Handler for DataPlane {
     }
 }
 
-/// The management listener: `GET /ping` and the Lambda Invoke API.
+/// The management listener: `GET /ping`, the API Gateway management API (API keys, usage plans)
+/// and the Lambda Invoke API.
 #[derive(Clone)]
 pub struct Management {
     pub functions: Arc<tollgate_lambda::FunctionHost>,
+    pub api: tollgate_admin::ManagementApi,
 }
+
+/// The largest management request body read (ImportRestApi documents are the big ones).
+const MAX_MANAGEMENT_BODY: usize = 10 * 1024 * 1024;
 
 impl Handler for Management {
     async fn call(
@@ -62,6 +67,9 @@ impl Handler for Management {
             );
         }
         let path = request.uri().path().to_owned();
+        if tollgate_admin::ManagementApi::serves(&path) {
+            return self.management_call(request).await;
+        }
         if let Some(response) = tollgate_lambda::invoke_api(&*self.functions, request).await {
             return response.map(tollgate_engine::body::full);
         }
@@ -71,6 +79,62 @@ impl Handler for Management {
             Bytes::from_static(br#"{"message":"Unknown operation"}"#),
         )
     }
+}
+
+impl Management {
+    async fn management_call(&self, request: Request<Incoming>) -> Response<Body> {
+        use http_body_util::BodyExt;
+        let (parts, body) = request.into_parts();
+        let body = match http_body_util::Limited::new(body, MAX_MANAGEMENT_BODY)
+            .collect()
+            .await
+        {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return aws_error(
+                    http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "BadRequestException",
+                    "Request body too large",
+                );
+            }
+        };
+        let call = tollgate_admin::Call {
+            method: &parts.method,
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            body: &body,
+        };
+        let Some(reply) = self.api.handle(&call).await else {
+            return aws_error(
+                http::StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                "Unknown operation",
+            );
+        };
+        let mut response = if reply.body.is_empty() {
+            let mut r = Response::new(tollgate_engine::body::full(Bytes::new()));
+            *r.status_mut() = reply.status;
+            r
+        } else {
+            json_response(reply.status, Bytes::from(reply.body))
+        };
+        let headers = response.headers_mut();
+        if let Some(kind) = reply.error_type {
+            headers.insert("x-amzn-errortype", http::HeaderValue::from_static(kind));
+        }
+        if let Ok(id) = http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            headers.insert("x-amzn-requestid", id);
+        }
+        response
+    }
+}
+
+fn aws_error(status: http::StatusCode, kind: &'static str, message: &str) -> Response<Body> {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut r = json_response(status, Bytes::from(body));
+    r.headers_mut()
+        .insert("x-amzn-errortype", http::HeaderValue::from_static(kind));
+    r
 }
 
 fn json_response(status: http::StatusCode, body: Bytes) -> Response<Body> {

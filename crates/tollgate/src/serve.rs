@@ -159,6 +159,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None,
         Management {
             functions: functions.clone(),
+            api: tollgate_admin::ManagementApi::new(store.clone()),
         },
         shutdown_rx.clone(),
         grace,

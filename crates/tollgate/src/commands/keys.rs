@@ -421,42 +421,19 @@ fn parse_throttle(limits: &str) -> Option<ThrottleSettings> {
 
 /// `tollgate usage`: AWS's GetUsage for a plan, from the stored per-day counts.
 pub async fn usage(args: crate::cli::UsageArgs) -> anyhow::Result<ExitCode> {
-    use tollgate_limits::{KeyUsage, format_date, get_usage, parse_date, usage_history_start};
     let store = open_store(&args.store.data_dir)?;
+    let body = tollgate_admin::usage::report(
+        &store,
+        &args.plan,
+        args.key.as_deref(),
+        &args.from,
+        &args.to,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let plan = store.get_usage_plan(&args.plan).await?;
-    let start = parse_date(&args.from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
-    let end = parse_date(&args.to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-    let quota = plan
-        .quota
-        .as_ref()
-        .and_then(tollgate_engine::api_keys::quota_limit);
-    let history = usage_history_start(quota.as_ref(), start);
-    let records = store
-        .usage(
-            &plan.id,
-            args.key.as_deref(),
-            &format_date(history),
-            &format_date(end),
-        )
-        .await?;
-    let members = store.all_usage_plan_keys().await?;
-    let mut keys: BTreeMap<String, KeyUsage> = BTreeMap::new();
-    for (_, key) in members.iter().filter(|(p, _)| *p == plan.id) {
-        if args.key.as_deref().is_none_or(|k| k == key) {
-            keys.entry(key.clone()).or_default();
-        }
-    }
-    for r in records {
-        let day = parse_date(&r.day).map_err(|e| anyhow::anyhow!("stored usage: {e}"))?;
-        *keys
-            .entry(r.key_id.clone())
-            .or_default()
-            .daily
-            .entry(day)
-            .or_default() += r.used;
-    }
-    let body = get_usage(&plan.id, quota.as_ref(), start, end, &keys)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let start =
+        tollgate_limits::parse_date(&args.from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     match args.output {
         Output::Json => println!("{body}"),
         Output::Text => {
@@ -471,7 +448,7 @@ pub async fn usage(args: crate::cli::UsageArgs) -> anyhow::Result<ExitCode> {
                     for entry in days.as_array().into_iter().flatten() {
                         println!(
                             "  {}  used {:>8}  remaining {:>8}",
-                            format_date(day),
+                            tollgate_limits::format_date(day),
                             entry[0],
                             entry[1]
                         );

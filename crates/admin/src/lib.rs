@@ -1,0 +1,176 @@
+//! Tollgate's management API: Amazon API Gateway's REST-JSON control plane (same paths, shapes and
+//! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
+//!
+//! Served so far: API keys (`/apikeys`), usage plans (`/usageplans`), their keys
+//! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and
+//! writes the store; a running gateway picks changes up within its poll interval.
+
+mod error;
+mod keys;
+mod patch;
+mod plans;
+pub mod usage;
+
+use http::{Method, StatusCode};
+use serde::Serialize;
+use tollgate_store::SqliteStore;
+
+pub use error::ApiError;
+
+/// What a management call answers: a status and a JSON body, or an AWS error.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    /// `x-amzn-ErrorType` for errors.
+    pub error_type: Option<&'static str>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(status: StatusCode, value: &impl Serialize) -> Reply {
+        Reply {
+            status,
+            error_type: None,
+            body: serde_json::to_vec(value).unwrap_or_default(),
+        }
+    }
+
+    /// AWS's 202 for deletes: no body.
+    fn accepted() -> Reply {
+        Reply {
+            status: StatusCode::ACCEPTED,
+            error_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    fn error(e: &ApiError) -> Reply {
+        Reply {
+            status: e.status(),
+            error_type: Some(e.error_type()),
+            body: serde_json::to_vec(&serde_json::json!({ "message": e.message() }))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// One management request, as the listener read it.
+pub struct Call<'a> {
+    pub method: &'a Method,
+    /// The raw (percent-encoded) path.
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+impl Call<'_> {
+    fn param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.unwrap_or("").as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        self.param(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let body = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"{}".as_slice()
+        } else {
+            self.body
+        };
+        serde_json::from_slice(body).map_err(|e| ApiError::Serialization(e.to_string()))
+    }
+}
+
+/// The management API over a store.
+#[derive(Clone)]
+pub struct ManagementApi {
+    store: SqliteStore,
+}
+
+impl ManagementApi {
+    pub fn new(store: SqliteStore) -> ManagementApi {
+        ManagementApi { store }
+    }
+
+    /// Whether `path` belongs to an operation this API serves (the listener reads the body only
+    /// for those).
+    pub fn serves(path: &str) -> bool {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        matches!(first, "apikeys" | "usageplans")
+    }
+
+    /// Answers one call; `None` when no operation has that method and path.
+    pub async fn handle(&self, call: &Call<'_>) -> Option<Reply> {
+        let segments: Vec<String> = call
+            .path
+            .trim_start_matches('/')
+            .trim_end_matches('/')
+            .split('/')
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let store = &self.store;
+        let m = call.method;
+        let result = match segments.as_slice() {
+            ["apikeys"] if m == Method::POST => keys::create(store, call).await,
+            ["apikeys"] if m == Method::GET => keys::list(store, call).await,
+            ["apikeys", id] if m == Method::GET => keys::get(store, call, id).await,
+            ["apikeys", id] if m == Method::PATCH => keys::update(store, call, id).await,
+            ["apikeys", id] if m == Method::DELETE => keys::delete(store, id).await,
+            ["usageplans"] if m == Method::POST => plans::create(store, call).await,
+            ["usageplans"] if m == Method::GET => plans::list(store, call).await,
+            ["usageplans", id] if m == Method::GET => plans::get(store, id).await,
+            ["usageplans", id] if m == Method::PATCH => plans::update(store, call, id).await,
+            ["usageplans", id] if m == Method::DELETE => plans::delete(store, id).await,
+            ["usageplans", id, "keys"] if m == Method::POST => {
+                plans::add_key(store, call, id).await
+            }
+            ["usageplans", id, "keys"] if m == Method::GET => plans::keys(store, call, id).await,
+            ["usageplans", id, "keys", key] if m == Method::GET => {
+                plans::get_key(store, id, key).await
+            }
+            ["usageplans", id, "keys", key] if m == Method::DELETE => {
+                plans::remove_key(store, id, key).await
+            }
+            ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
+            _ => return None,
+        };
+        Some(result.unwrap_or_else(|e| Reply::error(&e)))
+    }
+}
+
+/// A page of a list, as AWS returns it (`item`, and `position` unless it is the last page).
+#[derive(Serialize)]
+struct Page<T: Serialize> {
+    item: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<String>,
+}
+
+/// Pages `all` with the call's `limit` (default 25, at most 500) and opaque `position`.
+fn page<T: Serialize>(call: &Call<'_>, all: Vec<T>) -> Page<T> {
+    let limit = call
+        .param("limit")
+        .and_then(|l| l.parse::<i64>().ok())
+        .filter(|l| *l > 0)
+        .map_or(25, |l| l.min(500)) as usize;
+    let start = call
+        .param("position")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0);
+    let total = all.len();
+    let item: Vec<T> = all.into_iter().skip(start).take(limit).collect();
+    let end = start + item.len();
+    Page {
+        item,
+        position: (end < total).then(|| end.to_string()),
+    }
+}

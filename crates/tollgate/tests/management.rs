@@ -1,0 +1,434 @@
+//! The management API as AWS's own SDK (`aws-sdk-apigateway`) sees it, against a real `tollgate
+//! serve`: API keys, usage plans, plan keys and usage, and what the data plane makes of them.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_apigateway::config::retry::RetryConfig;
+use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_apigateway::error::ProvideErrorMetadata;
+use aws_sdk_apigateway::types::{
+    ApiStage, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
+};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_types::body::SdkBody;
+use common::Served;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector as HyperHttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::json;
+
+/// Plain HTTP for the SDK, on hyper (the SDK's default clients bring TLS stacks).
+#[derive(Debug, Clone)]
+struct PlainHttp(HyperClient<HyperHttpConnector, SdkBody>);
+
+impl HttpConnector for PlainHttp {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let client = self.0.clone();
+        HttpConnectorFuture::new(async move {
+            let request = request
+                .try_into_http1x()
+                .map_err(|e| ConnectorError::user(e.into()))?;
+            let response = client
+                .request(request)
+                .await
+                .map_err(|e| ConnectorError::io(e.into()))?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+fn plain_http() -> SharedHttpClient {
+    let connector = PlainHttp(HyperClient::builder(TokioExecutor::new()).build_http());
+    http_client_fn(move |_, _| SharedHttpConnector::new(connector.clone()))
+}
+
+fn client(served: &Served) -> aws_sdk_apigateway::Client {
+    let config = aws_sdk_apigateway::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(format!("http://{}", served.server.admin))
+        .http_client(plain_http())
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_apigateway::Client::from_conf(config)
+}
+
+fn keyed_api() -> serde_json::Value {
+    let mut keyed = common::mock(200, "{\"key\":\"$context.identity.apiKeyId\"}");
+    keyed["security"] = json!([{"api_key": []}]);
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "managed", "version": "1"},
+        "components": {"securitySchemes": {
+            "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
+        }},
+        "paths": {"/keyed": {"get": keyed}}
+    })
+}
+
+/// GETs `/keyed` with `key` until the status is `want` (the server polls the store).
+async fn keyed_until(served: &Served, key: &str, want: u16) -> common::Reply {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = served
+            .http
+            .send(
+                http::Method::GET,
+                &served.url("/keyed"),
+                &[("x-api-key", key)],
+                "",
+            )
+            .await;
+        if r.status == want || Instant::now() > deadline {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_keys_through_the_sdk() {
+    let served = Served::start(&keyed_api(), "managed");
+    let sdk = client(&served);
+
+    // AWS creates keys disabled unless told otherwise; the value comes back on create only.
+    let created = sdk
+        .create_api_key()
+        .name("partner-a")
+        .description("first partner")
+        .value("partner-a-key-0123456789")
+        .customer_id("cust-1")
+        .send()
+        .await
+        .expect("created");
+    let id = created.id().expect("id").to_owned();
+    assert_eq!(id.len(), 10);
+    assert_eq!(created.value(), Some("partner-a-key-0123456789"));
+    assert!(!created.enabled());
+    assert_eq!(created.customer_id(), Some("cust-1"));
+    assert!(created.created_date().is_some());
+
+    let got = sdk.get_api_key().api_key(&id).send().await.expect("got");
+    assert_eq!((got.name(), got.value()), (Some("partner-a"), None));
+    let got = sdk
+        .get_api_key()
+        .api_key(&id)
+        .include_value(true)
+        .send()
+        .await
+        .expect("got");
+    assert_eq!(got.value(), Some("partner-a-key-0123456789"));
+
+    let other = sdk
+        .create_api_key()
+        .name("other")
+        .enabled(true)
+        .send()
+        .await
+        .expect("created");
+    assert_eq!(other.value().map(str::len), Some(40), "a generated value");
+    let listed = sdk
+        .get_api_keys()
+        .name_query("partner")
+        .include_values(true)
+        .send()
+        .await
+        .expect("listed");
+    let names: Vec<_> = listed.items().iter().filter_map(|k| k.name()).collect();
+    assert_eq!(names, ["partner-a"]);
+    assert_eq!(listed.items()[0].value(), Some("partner-a-key-0123456789"));
+    assert_eq!(sdk.get_api_keys().send().await.unwrap().items().len(), 2);
+
+    let updated = sdk
+        .update_api_key()
+        .api_key(&id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/enabled")
+                .value("true")
+                .build(),
+        )
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/name")
+                .value("partner-b")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("updated");
+    assert!(updated.enabled());
+    assert_eq!(updated.name(), Some("partner-b"));
+
+    // AWS's errors, as the SDK parses them.
+    let e = sdk
+        .get_api_key()
+        .api_key("nope000000")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"));
+    assert_eq!(e.message(), Some("Invalid API Key identifier specified"));
+    let e = sdk
+        .create_api_key()
+        .name("short")
+        .value("too-short")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"));
+    assert_eq!(
+        e.message(),
+        Some("API Key value should be at least 20 characters")
+    );
+    let e = sdk
+        .update_api_key()
+        .api_key(&id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/value")
+                .value("x")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"));
+    assert_eq!(e.message(), Some("Invalid patch path /value"));
+
+    sdk.delete_api_key()
+        .api_key(other.id().unwrap())
+        .send()
+        .await
+        .expect("deleted");
+    let e = sdk
+        .get_api_key()
+        .api_key(other.id().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_plans_keys_and_usage_through_the_sdk() {
+    let served = Served::start(&keyed_api(), "managed");
+    let sdk = client(&served);
+    let key = sdk
+        .create_api_key()
+        .name("metered")
+        .enabled(true)
+        .value("metered-key-0123456789")
+        .send()
+        .await
+        .expect("key");
+    let key_id = key.id().unwrap().to_owned();
+
+    let e = sdk
+        .create_usage_plan()
+        .name("ghost")
+        .api_stages(
+            ApiStage::builder()
+                .api_id("nope000000")
+                .stage("prod")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"), "{e:?}");
+
+    let plan = sdk
+        .create_usage_plan()
+        .name("gold")
+        .description("two a day")
+        .api_stages(ApiStage::builder().api_id(&served.id).stage("prod").build())
+        .throttle(
+            ThrottleSettings::builder()
+                .rate_limit(100.0)
+                .burst_limit(50)
+                .build(),
+        )
+        .quota(
+            QuotaSettings::builder()
+                .limit(2)
+                .period(QuotaPeriodType::Day)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("plan");
+    let plan_id = plan.id().unwrap().to_owned();
+    assert_eq!(plan_id.len(), 6);
+    assert_eq!(plan.quota().map(|q| q.limit()), Some(2));
+    assert_eq!(plan.throttle().map(|t| t.burst_limit()), Some(50));
+    assert_eq!(plan.api_stages()[0].stage(), Some("prod"));
+
+    // Not in a plan yet: AWS's 403.
+    let r = keyed_until(&served, "metered-key-0123456789", 403).await;
+    assert_eq!(r.text(), r#"{"message":"Forbidden"}"#);
+
+    let member = sdk
+        .create_usage_plan_key()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .key_type("API_KEY")
+        .send()
+        .await
+        .expect("plan key");
+    assert_eq!(
+        (member.id(), member.r#type(), member.name(), member.value()),
+        (
+            Some(key_id.as_str()),
+            Some("API_KEY"),
+            Some("metered"),
+            Some("metered-key-0123456789")
+        )
+    );
+    let members = sdk
+        .get_usage_plan_keys()
+        .usage_plan_id(&plan_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(members.items().len(), 1);
+    let plans = sdk.get_usage_plans().key_id(&key_id).send().await.unwrap();
+    assert_eq!(plans.items().len(), 1);
+    assert_eq!(plans.items()[0].name(), Some("gold"));
+
+    // The gateway picks the membership up: two requests a day, then "Limit Exceeded".
+    assert_eq!(
+        keyed_until(&served, "metered-key-0123456789", 200)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        keyed_until(&served, "metered-key-0123456789", 200)
+            .await
+            .status,
+        200
+    );
+    let r = keyed_until(&served, "metered-key-0123456789", 429).await;
+    assert_eq!(r.text(), r#"{"message":"Limit Exceeded"}"#);
+
+    // UpdateUsagePlan: raise the quota; the running gateway follows.
+    let updated = sdk
+        .update_usage_plan()
+        .usage_plan_id(&plan_id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/quota/limit")
+                .value("5")
+                .build(),
+        )
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/description")
+                .value("five a day")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.quota().map(|q| q.limit()), Some(5));
+    assert_eq!(updated.description(), Some("five a day"));
+    assert_eq!(
+        keyed_until(&served, "metered-key-0123456789", 200)
+            .await
+            .status,
+        200
+    );
+
+    // GetUsage, once the metering has been flushed to the store.
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let usage = loop {
+        let usage = sdk
+            .get_usage()
+            .usage_plan_id(&plan_id)
+            .start_date(&day)
+            .end_date(&day)
+            .send()
+            .await
+            .expect("usage");
+        let used = usage
+            .items()
+            .and_then(|m| m.get(&key_id))
+            .and_then(|days| days.first())
+            .and_then(|d| d.first().copied());
+        if used == Some(3) || Instant::now() > deadline {
+            break usage;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(usage.usage_plan_id(), Some(plan_id.as_str()));
+    assert_eq!(
+        usage.items().and_then(|m| m.get(&key_id)),
+        Some(&vec![vec![3, 2]])
+    );
+
+    sdk.delete_usage_plan_key()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .send()
+        .await
+        .expect("removed");
+    assert_eq!(
+        keyed_until(&served, "metered-key-0123456789", 403)
+            .await
+            .status,
+        403
+    );
+    let e = sdk
+        .get_usage_plan_key()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"));
+    sdk.delete_usage_plan()
+        .usage_plan_id(&plan_id)
+        .send()
+        .await
+        .expect("deleted");
+    let e = sdk
+        .get_usage_plan()
+        .usage_plan_id(&plan_id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("NotFoundException"),
+            Some("Invalid Usage Plan ID specified")
+        )
+    );
+}

@@ -44,9 +44,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 /// POST `/apikeys` → 201 with the key, value included. `enabled` defaults to false, as in AWS.
 pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
     if call.param("mode").as_deref() == Some("import") {
-        return Err(ApiError::bad(
-            "ImportApiKeys is not served by the management API yet; use `tollgate keys import`",
-        ));
+        return crate::import::handle(store, call).await;
     }
     let body: CreateApiKey = call.json()?;
     let value = match body.value {

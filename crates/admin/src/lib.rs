@@ -1,11 +1,12 @@
 //! Tollgate's management API: Amazon API Gateway's REST-JSON control plane (same paths, shapes and
 //! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
 //!
-//! Served so far: API keys (`/apikeys`), usage plans (`/usageplans`), their keys
+//! Served so far: API keys (`/apikeys`, with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys
 //! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and
 //! writes the store; a running gateway picks changes up within its poll interval.
 
 mod error;
+pub mod import;
 mod keys;
 mod patch;
 mod plans;

@@ -432,3 +432,51 @@ async fn usage_plans_keys_and_usage_through_the_sdk() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_keys_are_imported_from_csv_through_the_sdk() {
+    use aws_sdk_apigateway::primitives::Blob;
+    use aws_sdk_apigateway::types::ApiKeysFormat;
+    let served = Served::start(&keyed_api(), "managed");
+    let sdk = client(&served);
+    let csv = "Name,Key,Description,Enabled\n\
+               imported-1,imported-key-value-000001,first,true\n\
+               imported-2,short,,true\n";
+    let imported = sdk
+        .import_api_keys()
+        .body(Blob::new(csv))
+        .format(ApiKeysFormat::Csv)
+        .send()
+        .await
+        .expect("imported");
+    assert_eq!(imported.ids().len(), 1);
+    assert_eq!(
+        imported.warnings(),
+        ["line 3: the key must be 20 to 128 characters"]
+    );
+    let key = sdk
+        .get_api_key()
+        .api_key(&imported.ids()[0])
+        .include_value(true)
+        .send()
+        .await
+        .expect("stored");
+    assert_eq!(
+        (key.name(), key.value(), key.enabled()),
+        (Some("imported-1"), Some("imported-key-value-000001"), true)
+    );
+    // With failOnWarnings nothing is imported.
+    let e = sdk
+        .import_api_keys()
+        .body(Blob::new(csv.replace(
+            "imported-1,imported-key-value-000001",
+            "again,another-key-value-0000002",
+        )))
+        .format(ApiKeysFormat::Csv)
+        .fail_on_warnings(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"));
+    assert_eq!(sdk.get_api_keys().send().await.unwrap().items().len(), 1);
+}

@@ -9,7 +9,7 @@ use tollgate_model::{
     ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids,
     now_epoch_seconds,
 };
-use tollgate_store::{SqliteStore, Store};
+use tollgate_store::Store;
 
 use super::open_store;
 use crate::cli::{KeysCommand, Output, PlanCreateArgs, PlansCommand};
@@ -102,14 +102,16 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
             let store = open_store(&args.store.data_dir)?;
             let text = std::fs::read(&args.file)
                 .with_context(|| format!("reading {}", args.file.display()))?;
-            let (rows, warnings) = parse_key_csv(&text);
+            let (rows, warnings) = tollgate_admin::import::parse_key_csv(&text);
             if args.fail_on_warnings && !warnings.is_empty() {
                 for w in &warnings {
                     eprintln!("{}: {w}", args.file.display());
                 }
                 bail!("nothing imported: the file has warnings (--fail-on-warnings)");
             }
-            let ids = import_keys(&store, rows).await?;
+            let ids = tollgate_admin::import::import_keys(&store, rows)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
             match args.output {
                 Output::Json => println!("{}", json!({ "ids": ids, "warnings": warnings })),
                 Output::Text => {
@@ -138,133 +140,6 @@ async fn set_enabled(data_dir: &std::path::Path, id: &str, enabled: bool) -> any
         if enabled { "enabled" } else { "disabled" }
     );
     Ok(())
-}
-
-/// One row of AWS's API key CSV.
-#[derive(Debug, PartialEq)]
-struct KeyRow {
-    name: String,
-    value: String,
-    description: Option<String>,
-    enabled: bool,
-    plans: Vec<String>,
-}
-
-/// Parses AWS's API key import CSV: a header row with case-insensitive columns in any order;
-/// `Key` and `Name` required, `Description`, `Enabled` (default true) and `UsagePlanIds` (a
-/// comma-separated list, quoted) optional. Bad rows are skipped with a warning.
-fn parse_key_csv(bytes: &[u8]) -> (Vec<KeyRow>, Vec<String>) {
-    let mut warnings = Vec::new();
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_ascii_lowercase).collect::<Vec<_>>(),
-        Err(e) => return (Vec::new(), vec![format!("unreadable header row: {e}")]),
-    };
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(key_col), Some(name_col)) = (col("key"), col("name")) else {
-        return (
-            Vec::new(),
-            vec!["the header row must have Key and Name columns".to_owned()],
-        );
-    };
-    let (desc_col, enabled_col, plans_col) =
-        (col("description"), col("enabled"), col("usageplanids"));
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                warnings.push(format!("line {line}: {e}"));
-                continue;
-            }
-        };
-        let field = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|v| !v.is_empty());
-        let (Some(value), Some(name)) = (field(Some(key_col)), field(Some(name_col))) else {
-            warnings.push(format!("line {line}: Key and Name are required"));
-            continue;
-        };
-        if !ApiKey::valid_value(value) {
-            warnings.push(format!("line {line}: the key must be 20 to 128 characters"));
-            continue;
-        }
-        let enabled = match field(enabled_col).map(str::to_ascii_lowercase).as_deref() {
-            None | Some("true") => true,
-            Some("false") => false,
-            Some(other) => {
-                warnings.push(format!(
-                    "line {line}: Enabled must be true or false, not {other}"
-                ));
-                continue;
-            }
-        };
-        rows.push(KeyRow {
-            name: name.to_owned(),
-            value: value.to_owned(),
-            description: field(desc_col).map(str::to_owned),
-            enabled,
-            plans: field(plans_col)
-                .map(|p| {
-                    p.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
-        });
-    }
-    (rows, warnings)
-}
-
-/// Stores imported keys: a row whose value already exists overwrites that key (as AWS's import
-/// does). Returns the ids.
-async fn import_keys(store: &SqliteStore, rows: Vec<KeyRow>) -> anyhow::Result<Vec<String>> {
-    let existing = store.list_api_keys().await?;
-    let mut ids = Vec::new();
-    for row in rows {
-        let now = now_epoch_seconds();
-        let id = match existing.iter().find(|k| k.value == row.value) {
-            Some(old) => {
-                let key = ApiKey {
-                    name: row.name,
-                    description: row.description,
-                    enabled: row.enabled,
-                    last_updated_date: now,
-                    ..old.clone()
-                };
-                store.update_api_key(&key).await?;
-                key.id
-            }
-            None => {
-                let key = ApiKey {
-                    id: ids::long_id(),
-                    value: row.value,
-                    name: row.name,
-                    customer_id: None,
-                    description: row.description,
-                    enabled: row.enabled,
-                    created_date: now,
-                    last_updated_date: now,
-                    stage_keys: Vec::new(),
-                    tags: BTreeMap::new(),
-                };
-                store.create_api_key(&key).await?;
-                key.id
-            }
-        };
-        for plan in &row.plans {
-            match store.add_usage_plan_key(plan, &id).await {
-                Ok(()) | Err(tollgate_store::StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e).with_context(|| format!("adding key {id} to plan {plan}")),
-            }
-        }
-        ids.push(id);
-    }
-    Ok(ids)
 }
 
 pub async fn plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
@@ -464,38 +339,6 @@ pub async fn usage(args: crate::cli::UsageArgs) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn aws_key_csv() {
-        let csv = "name,key,description,Enabled,usageplanIds\n\
-                   first,abcdefghij0123456789xyz,desc,TRUE,\"p1, p2\"\n\
-                   second,short,,true,\n\
-                   third,zzzzzzzzzzzzzzzzzzzzzzzz,,,\n";
-        let (rows, warnings) = parse_key_csv(csv.as_bytes());
-        assert_eq!(
-            rows,
-            [
-                KeyRow {
-                    name: "first".into(),
-                    value: "abcdefghij0123456789xyz".into(),
-                    description: Some("desc".into()),
-                    enabled: true,
-                    plans: vec!["p1".into(), "p2".into()],
-                },
-                KeyRow {
-                    name: "third".into(),
-                    value: "zzzzzzzzzzzzzzzzzzzzzzzz".into(),
-                    description: None,
-                    enabled: true,
-                    plans: vec![],
-                },
-            ]
-        );
-        assert_eq!(warnings, ["line 3: the key must be 20 to 128 characters"]);
-        let (rows, warnings) = parse_key_csv(b"Description\nx\n");
-        assert!(rows.is_empty());
-        assert_eq!(warnings, ["the header row must have Key and Name columns"]);
-    }
 
     #[test]
     fn throttle_specs() {

@@ -1,5 +1,6 @@
-//! A template and a body (split at the first NUL byte) rendered with `$input`, `$util` and a small
-//! `$context`: rendering must finish within the limits with output or an error, never panic.
+//! A template and a body (split at the first NUL byte) analysed (`variable_use`) and rendered with
+//! `$input`, `$util` and a small `$context`: rendering must finish within the limits with output
+//! or an error, never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,6 +24,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let t = t.with_limits(LIMITS);
+    // The deploy-time analysis of what a template reaches must hold for any template too.
+    for name in ["context", "input", "util"] {
+        let _ = t.variable_use(name);
+    }
     let params = Params {
         path: vec![("id".into(), "7".into())],
         querystring: vec![("q".into(), "a b".into())],

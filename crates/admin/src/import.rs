@@ -1,10 +1,8 @@
 //! ImportApiKeys: AWS's API key CSV (shared by `POST /apikeys?mode=import` and `tollgate keys
 //! import`).
 
-use std::collections::BTreeMap;
-
 use http::StatusCode;
-use tollgate_model::{ApiKey, ids, now_epoch_seconds};
+use tollgate_model::{ApiKey, now_epoch_seconds};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::{ApiError, Call, Reply};
@@ -109,18 +107,13 @@ pub async fn import_keys(store: &SqliteStore, rows: Vec<KeyRow>) -> Result<Vec<S
                 key.id
             }
             None => {
-                let key = ApiKey {
-                    id: ids::long_id(),
-                    value: row.value,
-                    name: row.name,
-                    customer_id: None,
-                    description: row.description,
-                    enabled: row.enabled,
-                    created_date: now,
-                    last_updated_date: now,
-                    stage_keys: Vec::new(),
-                    tags: BTreeMap::new(),
-                };
+                let key = crate::keys::new_key(
+                    row.name,
+                    Some(row.value),
+                    row.description,
+                    None,
+                    row.enabled,
+                )?;
                 store.create_api_key(&key).await?;
                 key.id
             }

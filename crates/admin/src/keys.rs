@@ -32,22 +32,16 @@ struct StageKey {
     stage_name: Option<String>,
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
-    if name.chars().count() > 1024 {
-        return Err(ApiError::bad(
-            "Invalid API Key name, can be at most 1024 characters.",
-        ));
-    }
-    Ok(())
-}
-
-/// POST `/apikeys` → 201 with the key, value included. `enabled` defaults to false, as in AWS.
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    if call.param("mode").as_deref() == Some("import") {
-        return crate::import::handle(store, call).await;
-    }
-    let body: CreateApiKey = call.json()?;
-    let value = match body.value {
+/// A new key with AWS's checks: a given value must be 20 to 128 characters (else one is
+/// generated), a name at most 1024. Shared by CreateApiKey, ImportApiKeys and `tollgate keys create`.
+pub fn new_key(
+    name: String,
+    value: Option<String>,
+    description: Option<String>,
+    customer_id: Option<String>,
+    enabled: bool,
+) -> Result<ApiKey, ApiError> {
+    let value = match value {
         Some(v) if v.chars().count() < 20 => {
             return Err(ApiError::bad(
                 "API Key value should be at least 20 characters",
@@ -64,25 +58,50 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
         Some(v) => v,
         None => ApiKey::generate_value(),
     };
-    let name = body.name.unwrap_or_default();
     check_name(&name)?;
     let now = now_epoch_seconds();
-    let key = ApiKey {
+    Ok(ApiKey {
         id: ids::long_id(),
         value,
         name,
-        customer_id: body.customer_id,
-        description: body.description,
-        enabled: body.enabled,
+        customer_id,
+        description,
+        enabled,
         created_date: now,
         last_updated_date: now,
-        stage_keys: body
-            .stage_keys
-            .into_iter()
-            .filter_map(|s| Some(format!("{}/{}", s.rest_api_id?, s.stage_name?)))
-            .collect(),
-        tags: body.tags,
-    };
+        stage_keys: Vec::new(),
+        tags: BTreeMap::new(),
+    })
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.chars().count() > 1024 {
+        return Err(ApiError::bad(
+            "Invalid API Key name, can be at most 1024 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// POST `/apikeys` → 201 with the key, value included. `enabled` defaults to false, as in AWS.
+pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    if call.param("mode").as_deref() == Some("import") {
+        return crate::import::handle(store, call).await;
+    }
+    let body: CreateApiKey = call.json()?;
+    let mut key = new_key(
+        body.name.unwrap_or_default(),
+        body.value,
+        body.description,
+        body.customer_id,
+        body.enabled,
+    )?;
+    key.stage_keys = body
+        .stage_keys
+        .into_iter()
+        .filter_map(|s| Some(format!("{}/{}", s.rest_api_id?, s.stage_name?)))
+        .collect();
+    key.tags = body.tags;
     store.create_api_key(&key).await?;
     Ok(Reply::json(StatusCode::CREATED, &key))
 }

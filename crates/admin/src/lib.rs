@@ -7,7 +7,7 @@
 
 mod error;
 pub mod import;
-mod keys;
+pub mod keys;
 mod patch;
 mod plans;
 pub mod usage;

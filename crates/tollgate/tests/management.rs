@@ -480,3 +480,66 @@ async fn api_keys_are_imported_from_csv_through_the_sdk() {
     assert_eq!(e.code(), Some("BadRequestException"));
     assert_eq!(sdk.get_api_keys().send().await.unwrap().items().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_management_requests_get_awss_errors_and_change_nothing() {
+    let served = Served::start(&keyed_api(), "managed");
+    let url = |path: &str| format!("http://{}{path}", served.server.admin);
+    let post = |path: &str, body: &'static str| {
+        let (http, url) = (&served.http, url(path));
+        async move {
+            http.send(
+                http::Method::POST,
+                &url,
+                &[("content-type", "application/json")],
+                body,
+            )
+            .await
+        }
+    };
+    // Not JSON, and JSON of the wrong type: SerializationException, nothing stored.
+    for body in ["{\"name\": ", "{\"name\": 7}", "[1]"] {
+        let r = post("/apikeys", body).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("SerializationException"));
+        assert!(r.json()["message"].is_string());
+    }
+    let r = post(
+        "/usageplans",
+        "{\"name\": \"p\", \"quota\": {\"limit\": 5, \"period\": \"YEAR\"}}",
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("BadRequestException"));
+    let r = post(
+        "/usageplans",
+        "{\"name\": \"p\", \"quota\": {\"limit\": 5, \"period\": \"DAY\", \"offset\": 2}}",
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    let r = post(
+        "/usageplans/nope00/keys",
+        "{\"keyId\": \"x\", \"keyType\": \"API_KEY\"}",
+    )
+    .await;
+    assert_eq!(
+        (r.status.as_u16(), r.json()),
+        (404, json!({"message": "Invalid Usage Plan ID specified"}))
+    );
+    // An operation that does not exist.
+    let r = served
+        .http
+        .send(http::Method::PUT, &url("/apikeys"), &[], "")
+        .await;
+    assert_eq!(r.status, 404);
+    let sdk = client(&served);
+    assert!(sdk.get_api_keys().send().await.unwrap().items().is_empty());
+    assert!(
+        sdk.get_usage_plans()
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .is_empty()
+    );
+}

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde_json::json;
 use tollgate_model::{
-    ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids,
-    now_epoch_seconds,
+    ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids, now_epoch_seconds,
 };
 use tollgate_store::Store;
 
@@ -18,27 +17,17 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
         KeysCommand::Create(args) => {
             let store = open_store(&args.store.data_dir)?;
-            let value = match args.value {
-                Some(v) if ApiKey::valid_value(&v) => v,
-                Some(_) => bail!("API key value must be 20 to 128 characters"),
-                None => ApiKey::generate_value(),
-            };
-            if args.name.is_empty() || args.name.len() > 1024 {
-                bail!("API key name must be 1 to 1024 characters");
+            if args.name.is_empty() {
+                bail!("API key name must not be empty");
             }
-            let now = now_epoch_seconds();
-            let key = ApiKey {
-                id: ids::long_id(),
-                value,
-                name: args.name,
-                customer_id: args.customer_id,
-                description: args.description,
-                enabled: !args.disabled,
-                created_date: now,
-                last_updated_date: now,
-                stage_keys: Vec::new(),
-                tags: BTreeMap::new(),
-            };
+            let key = tollgate_admin::keys::new_key(
+                args.name,
+                args.value,
+                args.description,
+                args.customer_id,
+                !args.disabled,
+            )
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
             store.create_api_key(&key).await?;
             if let Some(plan) = &args.plan
                 && let Err(e) = store.add_usage_plan_key(plan, &key.id).await

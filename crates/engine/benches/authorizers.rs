@@ -45,6 +45,8 @@ fn context() -> RequestContext {
     ctx.api_id = "abcdef1234".into();
     ctx.stage = "prod".into();
     ctx.request_path = "/pets/42".into();
+    ctx.method_arn =
+        "arn:aws:execute-api:us-east-1:000000000000:abcdef1234/prod/GET/pets/42".into();
     ctx.headers
         .insert("authorization", HeaderValue::from_static("Bearer token-1"));
     ctx
@@ -69,14 +71,14 @@ async fn cached_lambda_authorizer() -> Duration {
     let functions = AllowAll(AtomicU64::new(0));
     let mut ctx = context();
     authorizer
-        .authorize(Some(&functions), &mut ctx, "GET")
+        .authorize(Some(&functions), &mut ctx)
         .await
         .expect("allowed");
     let started = Instant::now();
     for _ in 0..ITERATIONS {
         let mut ctx = context();
         authorizer
-            .authorize(Some(&functions), &mut ctx, "GET")
+            .authorize(Some(&functions), &mut ctx)
             .await
             .expect("allowed");
     }

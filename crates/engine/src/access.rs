@@ -158,15 +158,16 @@ fn sigv4_error(e: &SigV4Error) -> GatewayError {
 }
 
 /// AWS_IAM: verifies the request's SigV4 signature against `credentials`, fills
-/// `$context.identity`, and evaluates the caller's identity policy for the method ARN. A
+/// `$context.identity`, and evaluates the caller's identity policy for `ctx.method_arn`. A
 /// credential without a policy may invoke everything (its owner configured it in this gateway).
 pub fn authorize_iam(
     credentials: Option<&CredentialStore>,
     parts: &http::request::Parts,
     body: &Bytes,
     ctx: &mut RequestContext,
-    method_arn: &str,
 ) -> Result<(AuthOutcome, Option<String>), GatewayError> {
+    let method_arn = ctx.method_arn.clone();
+    let method_arn = method_arn.as_str();
     let empty = CredentialStore::new();
     let store = credentials.unwrap_or(&empty);
     let identity = tollgate_iam::verify(

@@ -22,7 +22,7 @@ use crate::auth_cache::ResultCache;
 use crate::compile::{UriPart, UriTemplate};
 use crate::context::{ACCOUNT_ID, AuthorizerOutput, RequestContext};
 use crate::gateway_response::GatewayError;
-use crate::integration::lambda::{Functions, REGION, lambda_function_in_uri};
+use crate::integration::lambda::{Functions, lambda_function_in_uri};
 
 /// How long the function may take (API Gateway's integration limit).
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(29);
@@ -139,7 +139,6 @@ impl LambdaAuthorizer {
         &self,
         functions: Option<&dyn Functions>,
         ctx: &mut RequestContext,
-        verb: &str,
     ) -> Result<(), GatewayError> {
         let unauthorized =
             || GatewayError::new(GatewayResponseType::Unauthorized).with_message("Unauthorized");
@@ -163,14 +162,7 @@ impl LambdaAuthorizer {
                 }
             }
         }
-        let method_arn = tollgate_policy::method_arn(
-            REGION,
-            ACCOUNT_ID,
-            &ctx.api_id,
-            &ctx.stage,
-            verb,
-            &ctx.request_path,
-        );
+        let method_arn = ctx.method_arn.clone();
         if method_arn.len() > 1600 {
             return Err(GatewayError::new(GatewayResponseType::RequestTooLarge)
                 .with_status(414)

@@ -37,8 +37,12 @@ pub struct RequestContext {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub stage_variables: Arc<BTreeMap<String, String>>,
-    /// The path after the stage (or a custom domain's base path), raw: the proxy event's `path`.
+    /// The path after the stage (or a custom domain's base path), percent-encoding kept, dot
+    /// segments resolved: the proxy event's `path`.
     pub request_path: String,
+    /// The method ARN access control evaluates (policies, authorizers, IAM), set by routing:
+    /// see [`crate::path::arn_path`].
+    pub method_arn: String,
     pub connection: ConnectionInfo,
     /// `$context.identity.*` beyond the source IP and user agent: the API key, the IAM caller.
     pub identity: CallerIdentity,
@@ -138,6 +142,7 @@ impl RequestContext {
             headers: HeaderMap::new(),
             stage_variables: Arc::default(),
             request_path: String::new(),
+            method_arn: String::new(),
             connection,
             identity: CallerIdentity::default(),
             authorizer: None,

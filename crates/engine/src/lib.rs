@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod gateway_response;
 pub mod headers;
 pub mod integration;
+pub mod path;
 pub mod pipeline;
 pub mod resource_policy;
 pub mod router;

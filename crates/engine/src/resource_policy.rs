@@ -53,18 +53,6 @@ impl ResourcePolicy {
     }
 }
 
-/// The method ARN of the request (`ANY` methods use the real verb).
-pub fn method_arn(ctx: &RequestContext, verb: &str) -> String {
-    tollgate_policy::method_arn(
-        REGION,
-        ACCOUNT_ID,
-        &ctx.api_id,
-        &ctx.stage,
-        verb,
-        &ctx.request_path,
-    )
-}
-
 fn denied(message: String) -> GatewayError {
     GatewayError::new(GatewayResponseType::AccessDenied).with_message(message)
 }
@@ -73,14 +61,13 @@ fn denied(message: String) -> GatewayError {
 pub fn precheck_phase(
     policy: Option<&ResourcePolicy>,
     ctx: &RequestContext,
-    verb: &str,
 ) -> Result<(), GatewayError> {
     let Some(policy) = policy else { return Ok(()) };
-    let arn = method_arn(ctx, verb);
-    match precheck(Some(policy.decide(ctx, &arn))) {
+    let arn = &ctx.method_arn;
+    match precheck(Some(policy.decide(ctx, arn))) {
         Some(_) => Err(denied(tollgate_policy::messages::invoke_denied(
             ctx.identity.user_arn.as_deref(),
-            &arn,
+            arn,
             true,
         ))),
         None => Ok(()),
@@ -92,13 +79,12 @@ pub fn precheck_phase(
 pub fn final_phase(
     policy: Option<&ResourcePolicy>,
     ctx: &RequestContext,
-    verb: &str,
     kind: AuthKind,
     auth: AuthOutcome,
 ) -> Result<(), GatewayError> {
     let Some(policy) = policy else { return Ok(()) };
-    let arn = method_arn(ctx, verb);
-    let decision = policy.decide(ctx, &arn);
+    let arn = &ctx.method_arn;
+    let decision = policy.decide(ctx, arn);
     let same_account = ctx
         .identity
         .account_id
@@ -114,7 +100,7 @@ pub fn final_phase(
         Some(decision),
         access,
         ctx.identity.user_arn.as_deref(),
-        &arn,
+        arn,
     )
     .unwrap_or_default();
     Err(denied(message))

@@ -207,7 +207,7 @@ pub(crate) fn import_value(
         flavor: Flavor::Oas3,
         base_mode: options.base_path,
         d,
-        definition: ApiDefinition::empty(RestApi::new("")),
+        definition: ApiDefinition::empty(new_rest_api(options)),
         schemes: HashMap::new(),
         validators: HashMap::new(),
         default_validator: None,
@@ -218,6 +218,15 @@ pub(crate) fn import_value(
     };
     let definition = importer.run();
     finish(importer.d, definition, options)
+}
+
+/// The API being imported: under `options.api_id` when the caller imports into an existing API.
+fn new_rest_api(options: &ImportOptions) -> RestApi {
+    let mut api = RestApi::new("");
+    if let Some(id) = &options.api_id {
+        api.id.clone_from(id);
+    }
+    api
 }
 
 fn finish(

@@ -41,6 +41,10 @@ pub struct ImportOptions {
     pub base_path: BasePathMode,
     /// Turn every warning into an error (AWS's `failonwarnings=true`).
     pub fail_on_warnings: bool,
+    /// The id of the API the document is imported into (a re-import, `PUT /restapis/{id}`):
+    /// what the policy's `execute-api:/` shorthand and model references expand with. A fresh
+    /// id when `None`.
+    pub api_id: Option<String>,
 }
 
 /// One finding about the document, located by a JSON path such as

@@ -252,6 +252,7 @@ fn split_with_a_single_segment_base_path() {
     let options = ImportOptions {
         base_path: BasePathMode::Split,
         fail_on_warnings: false,
+        ..Default::default()
     };
     let def = import(doc.as_bytes(), &options).unwrap().definition;
     let paths: Vec<&str> = def.resources.iter().map(|r| r.path.as_str()).collect();
@@ -261,6 +262,7 @@ fn split_with_a_single_segment_base_path() {
     let options = ImportOptions {
         base_path: BasePathMode::Prepend,
         fail_on_warnings: false,
+        ..Default::default()
     };
     let e = import(bad.as_bytes(), &options).unwrap_err();
     assert_eq!(

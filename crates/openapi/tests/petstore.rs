@@ -329,6 +329,7 @@ fn base_path_modes() {
         let prepend = ImportOptions {
             base_path: BasePathMode::Prepend,
             fail_on_warnings: false,
+            ..Default::default()
         };
         let def = ok(name, &prepend).definition;
         assert_eq!(
@@ -350,6 +351,7 @@ fn base_path_modes() {
         let split = ImportOptions {
             base_path: BasePathMode::Split,
             fail_on_warnings: false,
+            ..Default::default()
         };
         let def = ok(name, &split).definition;
         assert_eq!(
@@ -385,6 +387,7 @@ paths:
     let options = ImportOptions {
         base_path: BasePathMode::Prepend,
         fail_on_warnings: false,
+        ..Default::default()
     };
     let def = import(doc, &options).unwrap().definition;
     assert_eq!(paths(&def), ["/", "/prod", "/prod/v2", "/prod/v2/a"]);
@@ -395,6 +398,7 @@ fn fail_on_warnings_refuses_the_petstore() {
     let options = ImportOptions {
         base_path: BasePathMode::Ignore,
         fail_on_warnings: true,
+        ..Default::default()
     };
     let err = import(&data("petstore-oas3.yaml"), &options).unwrap_err();
     assert_eq!(err.errors.len(), 1);

@@ -62,6 +62,7 @@ pub fn import_options(basepath: BasePath, fail_on_warnings: bool) -> ImportOptio
             BasePath::Split => BasePathMode::Split,
         },
         fail_on_warnings,
+        api_id: None,
     }
 }
 

@@ -66,7 +66,13 @@ pub async fn load_and_deploy(
     }
     for api in &app.apis {
         let document = serde_json::to_vec(&api.openapi)?;
-        let mut imported = match tollgate_openapi::import(&document, &ImportOptions::default()) {
+        // Imported under the template's id from the start: the `!Ref Api` values and the invoke
+        // URLs use it, and the policy shorthand expands with it.
+        let options = ImportOptions {
+            api_id: Some(api.id.clone()),
+            ..ImportOptions::default()
+        };
+        let mut imported = match tollgate_openapi::import(&document, &options) {
             Ok(i) => i,
             Err(e) => {
                 for d in &e.errors {
@@ -83,8 +89,6 @@ pub async fn load_and_deploy(
             );
         }
         let definition = &mut imported.definition;
-        // The template's `!Ref Api` values and the invoke URLs use this id: keep it.
-        definition.rest_api.id = api.id.clone();
         match store.get_api(&api.id).await {
             Ok(old) => {
                 definition.rest_api.created_date = old.created_date;

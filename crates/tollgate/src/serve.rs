@@ -198,25 +198,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// `stage`. Prints diagnostics; returns false when the file is refused.
 async fn import_and_deploy(store: &SqliteStore, file: &Path, stage: &str) -> anyhow::Result<bool> {
     let document = read_definition(file)?;
-    let mut imported =
-        match tollgate_openapi::import(&document, &import_options(BasePath::Ignore, false)) {
-            Ok(i) => i,
-            Err(e) => {
-                print_diagnostics(file, &e.errors, &e.warnings);
-                eprintln!("{}: not imported: Invalid OpenAPI input.", file.display());
-                return Ok(false);
-            }
-        };
-    print_diagnostics(file, &[], &imported.warnings);
     let source = std::fs::canonicalize(file)
         .unwrap_or_else(|_| file.to_owned())
         .display()
         .to_string();
+    // A file served before is re-imported into the same API, under its id from the start: the
+    // policy shorthand and model references expand with it.
     let existing = store
         .list_apis()
         .await?
         .into_iter()
         .find(|a| a.tags.get(SOURCE_TAG) == Some(&source));
+    let mut options = import_options(BasePath::Ignore, false);
+    options.api_id = existing.as_ref().map(|a| a.id.clone());
+    let mut imported = match tollgate_openapi::import(&document, &options) {
+        Ok(i) => i,
+        Err(e) => {
+            print_diagnostics(file, &e.errors, &e.warnings);
+            eprintln!("{}: not imported: Invalid OpenAPI input.", file.display());
+            return Ok(false);
+        }
+    };
+    print_diagnostics(file, &[], &imported.warnings);
     let definition = &mut imported.definition;
     definition
         .rest_api
@@ -224,7 +227,6 @@ async fn import_and_deploy(store: &SqliteStore, file: &Path, stage: &str) -> any
         .insert(SOURCE_TAG.to_owned(), source);
     match existing {
         Some(old) => {
-            definition.rest_api.id = old.id;
             definition.rest_api.created_date = old.created_date;
             store.replace_api(definition).await?;
         }

@@ -936,3 +936,196 @@ async fn api_keys_can_come_from_the_authorizer() {
         (403, r#"{"message":"Forbidden"}"#.to_owned())
     );
 }
+
+/// A Deny on `GET /denied` and `GET /pets/secret`, everything else allowed.
+fn denying_api() -> Value {
+    let mut doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "denying", "version": "1"},
+        "paths": {
+            "/denied": {"get": common::mock(200, "denied reached")},
+            "/open": {"get": common::mock(200, "open")},
+            "/pets/{id}": {"get": common::mock(200, "pet")}
+        }
+    });
+    doc["x-amazon-apigateway-policy"] = json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": "execute-api:/*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke",
+             "Resource": ["execute-api:/*/GET/denied", "execute-api:/*/GET/pets/secret"]}
+        ]
+    });
+    doc
+}
+
+fn explicit_deny(id: &str, resource: &str) -> Value {
+    json!({"Message": format!(
+        "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:{id}/prod/{resource} with an explicit deny"
+    )})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resource_policies_judge_the_routed_method_and_resource() {
+    let served = Served::start(&denying_api(), "denying");
+    assert_eq!(until(&served, "/open", None, 200).await.text(), "open");
+    let denied = explicit_deny(&served.id, "GET/denied");
+    // Every spelling that routes to GET /denied is judged as GET /denied.
+    for path in [
+        "/denied",
+        "/denied/",
+        "/%64enied",
+        "/open/../denied",
+        "/open/%2e%2E/denied",
+        "/./denied",
+    ] {
+        let r = served.http.get(&served.url(path)).await;
+        assert_eq!(r.status, 403, "GET {path}: {}", r.text());
+        assert_eq!(r.json(), denied, "GET {path}");
+    }
+    // The method override routes POST to GET, and the policy sees GET.
+    let r = served
+        .http
+        .send(
+            http::Method::POST,
+            &served.url("/denied"),
+            &[("x-http-method-override", "GET")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json(), denied);
+    // Path parameter values are judged decoded.
+    for path in ["/pets/secret", "/pets/%73ecret", "/pets/secret/"] {
+        let r = served.http.get(&served.url(path)).await;
+        assert_eq!(r.status, 403, "GET {path}: {}", r.text());
+        assert_eq!(
+            r.json(),
+            explicit_deny(&served.id, "GET/pets/secret"),
+            "GET {path}"
+        );
+    }
+    let r = served.http.get(&served.url("/pets/public")).await;
+    assert_eq!((r.status.as_u16(), r.text()), (200, "pet".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reimported_policy_names_the_api_it_is_imported_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::write_definition(dir.path(), "api.json", &denying_api());
+    let data = dir.path().join("data");
+    let args = ["--api", file.to_str().unwrap(), "--stage", "prod"];
+    for round in 0..2 {
+        let mut server = Tollgate::start(&data, &args);
+        let id = server.api_id("denying");
+        let http = common::Http::default();
+        let r = http.get(&server.url(&id, "prod", "/open")).await;
+        assert_eq!(
+            (r.status.as_u16(), r.text()),
+            (200, "open".into()),
+            "round {round}"
+        );
+        let r = http.get(&server.url(&id, "prod", "/denied")).await;
+        assert_eq!(r.status, 403, "round {round}");
+        assert_eq!(r.json(), explicit_deny(&id, "GET/denied"), "round {round}");
+        server.terminate();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dot_segments_never_climb_above_the_integration_base_path() {
+    let echo = common::backend::echo().await;
+    let greedy = json!({
+        "parameters": [{"name": "proxy", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {
+            "type": "http_proxy", "httpMethod": "ANY", "uri": format!("http://{echo}/base/{{proxy}}"),
+            "requestParameters": {"integration.request.path.proxy": "method.request.path.proxy"}
+        }
+    });
+    let mapped = json!({
+        "parameters": [{"name": "file", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {
+            "type": "http_proxy", "httpMethod": "GET", "uri": format!("http://{echo}/files/{{file}}"),
+            "requestParameters": {"integration.request.path.file": "method.request.querystring.file"}
+        }
+    });
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "dots", "version": "1"},
+        "paths": {"/proxy/{proxy+}": {"x-amazon-apigateway-any-method": greedy}, "/download": {"get": mapped}}
+    });
+    let served = Served::start(&doc, "dots");
+    let backend_path = |r: common::Reply| r.json()["path"].as_str().unwrap_or_default().to_owned();
+    let r = served.http.get(&served.url("/proxy/a/b/../c")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(backend_path(r), "/base/a/c");
+    let r = served
+        .http
+        .get(&served.url("/proxy/a/b/%2e%2e/%2E%2E/x/y"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(backend_path(r), "/base/x/y");
+    // Climbing out of the API's own resources reaches no method at all.
+    let r = served
+        .http
+        .get(&served.url("/proxy/a/../../../etc/passwd"))
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+    // A decoded query value mapped into the path stays below its place.
+    let r = served
+        .http
+        .get(&served.url("/download?file=..%2F..%2Fetc%2Fpasswd"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(backend_path(r), "/files/etc/passwd");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sam_ip_blacklist_denies_explicitly() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("src/app.py"),
+        "def hello(event, context):\n    return {'statusCode': 200, 'body': 'hello'}\n",
+    )
+    .unwrap();
+    let template = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: live
+      Auth:
+        ResourcePolicy:
+          IpRangeBlacklist: ["127.0.0.1"]
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.hello
+      CodeUri: ./src
+      Events:
+        Hello:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: /hello, Method: get}
+"#;
+    let path = app.join("template.yaml");
+    std::fs::write(&path, template).unwrap();
+    let server = Tollgate::start(&dir.path().join("data"), &["--sam", path.to_str().unwrap()]);
+    let id = server.api_id_for_stage("live");
+    let r = common::Http::default()
+        .get(&server.url(&id, "live", "/hello"))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"Message": format!(
+            "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:{id}/live/GET/hello with an explicit deny"
+        )})
+    );
+}

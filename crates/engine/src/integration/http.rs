@@ -234,7 +234,8 @@ pub async fn invoke(
 }
 
 /// Fills the URI template: `${stageVariables.x}` from the stage, `{name}` from
-/// `integration.request.path.name` (left as `%7Bname%7D` when unmapped, as AWS sends it), then
+/// `integration.request.path.name` (left as `%7Bname%7D` when unmapped, as AWS sends it; dot
+/// segments in a value cannot climb out of its place), then
 /// appends the client's query string (HTTP_PROXY) and mapped query parameters after the URI's own.
 fn build_uri(
     integration: &HttpIntegration,
@@ -249,7 +250,10 @@ fn build_uri(
             UriPart::Literal(s) => text.push_str(s),
             UriPart::StageVariable(name) => text.push_str(ctx.stage_variable(name).unwrap_or("")),
             UriPart::PathVariable(name) => match path_values.iter().find(|(n, _)| n == name) {
-                Some((_, v)) => text.extend(utf8_percent_encode(v, PATH_SEGMENT)),
+                Some((_, v)) => {
+                    let v = crate::path::confine_dot_segments(v);
+                    text.extend(utf8_percent_encode(&v, PATH_SEGMENT));
+                }
                 None => {
                     text.push_str("%7B");
                     text.push_str(name);

@@ -116,8 +116,11 @@ impl Gateway {
         ctx.stage = stage.stage_name.clone();
         ctx.deployment_id = stage.deployment_id.clone();
         ctx.stage_variables = stage.variables.clone();
-        ctx.path = format!("/{}{}", target.stage, target.path);
-        ctx.request_path = target.path.to_owned();
+        // Dot segments are resolved once, here: routing, access control and integrations all
+        // see the same path.
+        let request_path = crate::path::remove_dot_segments(target.path);
+        ctx.path = format!("/{}{}", target.stage, request_path);
+        ctx.request_path = request_path.into_owned();
         ctx.domain_name = host.clone().unwrap_or_default();
         let declared_length = request
             .headers()
@@ -138,8 +141,7 @@ impl Gateway {
                 return Outcome::Gateway(GatewayError::missing_authentication_token(), Some(stage));
             }
         };
-        let resource_path = target.path.to_owned();
-        let found = stage.router.find(&resource_path, method).map(|m| {
+        let found = stage.router.find(&ctx.request_path, method).map(|m| {
             (
                 m.value.clone(),
                 m.params
@@ -155,6 +157,16 @@ impl Gateway {
         ctx.resource_path = compiled.resource_path.clone();
         ctx.http_method = method.as_str().to_owned();
         ctx.path_params = params;
+        // The one method ARN every access phase evaluates: the routed verb (after
+        // `X-HTTP-Method-Override`, the real verb for `ANY`) on the routed resource.
+        ctx.method_arn = tollgate_policy::method_arn(
+            crate::integration::lambda::REGION,
+            crate::context::ACCOUNT_ID,
+            &ctx.api_id,
+            &ctx.stage,
+            &ctx.http_method,
+            &crate::path::arn_path(&compiled.resource_path, &ctx.path_params),
+        );
         let raw_query = request.uri().query().map(str::to_owned);
         ctx.query = raw_query
             .as_deref()
@@ -164,14 +176,13 @@ impl Gateway {
         ctx.headers = parts.headers;
 
         // Phases: resource policy pre-check, authorize, resource policy.
-        let verb = parts.method.as_str().to_owned();
         let policy = stage.resource_policy.as_ref();
-        if let Err(e) = resource_policy::precheck_phase(policy, ctx, &verb) {
+        if let Err(e) = resource_policy::precheck_phase(policy, ctx) {
             return Outcome::Gateway(e, Some(stage));
         }
         let (kind, auth) = match &compiled.authorization {
             MethodAuthorization::Lambda(authorizer) => {
-                if let Err(e) = authorizer.authorize(self.functions(), ctx, &verb).await {
+                if let Err(e) = authorizer.authorize(self.functions(), ctx).await {
                     return Outcome::Gateway(e, Some(stage));
                 }
                 (AuthKind::LambdaAuthorizer, AuthOutcome::Allow)
@@ -193,8 +204,7 @@ impl Gateway {
                 *signed.uri_mut() = parts.uri.clone();
                 *signed.headers_mut() = ctx.headers.clone();
                 let (signed, ()) = signed.into_parts();
-                let arn = resource_policy::method_arn(ctx, &verb);
-                match crate::access::authorize_iam(self.credentials(), &signed, &bytes, ctx, &arn) {
+                match crate::access::authorize_iam(self.credentials(), &signed, &bytes, ctx) {
                     Ok((outcome, denial)) => {
                         if policy.is_none()
                             && outcome != AuthOutcome::Allow
@@ -213,7 +223,7 @@ impl Gateway {
             }
             MethodAuthorization::None => (AuthKind::None, AuthOutcome::NotEvaluated),
         };
-        if let Err(e) = resource_policy::final_phase(policy, ctx, &verb, kind, auth) {
+        if let Err(e) = resource_policy::final_phase(policy, ctx, kind, auth) {
             return Outcome::Gateway(e, Some(stage));
         }
 

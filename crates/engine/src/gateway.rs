@@ -118,6 +118,32 @@ impl StageTable {
         stages.get(stage)
     }
 
+    /// Why `get(api, stage)` found nothing, for a log line: the API is unknown (or its name is
+    /// ambiguous), or these are the stages it has.
+    pub fn miss_hint(&self, api: &str) -> String {
+        let stages = self.apis.get(api).or_else(|| {
+            self.names
+                .get(&api.to_ascii_lowercase())
+                .and_then(|id| self.apis.get(id))
+        });
+        match stages {
+            Some(stages) => {
+                let mut names: Vec<&str> = stages.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                format!("the API's deployed stages are: {}", names.join(", "))
+            }
+            None => "no deployed API has this id or unique name".to_owned(),
+        }
+    }
+
+    /// Whether the path-form invoke URLs may name API `api_id` by `name` (its unique title).
+    pub fn name_resolves_to(&self, name: &str, api_id: &str) -> bool {
+        self.names
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+            == Some(api_id)
+    }
+
     pub fn stages(&self) -> impl Iterator<Item = &Arc<CompiledStage>> {
         self.apis.values().flat_map(HashMap::values)
     }

@@ -55,9 +55,15 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// `{path}: {message}`; findings about the whole document (a YAML syntax error, path `$`) are
+/// just the message.
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        if self.path == "$" {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
     }
 }
 

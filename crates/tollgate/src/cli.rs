@@ -386,7 +386,8 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Management API address (/ping, the Lambda Invoke API)
+    /// Management API address: AWS's API Gateway management API (API keys, usage plans and
+    /// keys, usage), the Lambda Invoke API (/2015-03-31/functions/{name}/invocations) and /ping
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub admin_listen: SocketAddr,
     /// Import (or re-import) this OpenAPI/Swagger file and deploy it at start-up; repeatable

@@ -75,10 +75,10 @@ fn diagnostics_json(d: &[Diagnostic]) -> serde_json::Value {
 /// Prints diagnostics to stderr, one per line, AWS-style.
 pub fn print_diagnostics(file: &Path, errors: &[Diagnostic], warnings: &[Diagnostic]) {
     for e in errors {
-        eprintln!("{}: error: {}: {}", file.display(), e.path, e.message);
+        eprintln!("{}: error: {e}", file.display());
     }
     for w in warnings {
-        eprintln!("{}: warning: {}: {}", file.display(), w.path, w.message);
+        eprintln!("{}: warning: {w}", file.display());
     }
 }
 
@@ -113,7 +113,12 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                     args.file.display(),
                     warnings.len()
                 ),
-                None => println!("{}: invalid ({} errors)", args.file.display(), errors.len()),
+                None => println!(
+                    "{}: invalid ({} error{})",
+                    args.file.display(),
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                ),
             }
         }
     }
@@ -269,16 +274,22 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 /// The invoke URLs of a stage, in every always-on form.
 pub fn invoke_urls(listen: SocketAddr, api_id: &str, stage: &str) -> [String; 3] {
     let port = listen.port();
+    let base = urls_base(listen);
+    [
+        format!("http://{api_id}.execute-api.localhost:{port}/{stage}/"),
+        format!("{base}/restapis/{api_id}/{stage}/_user_request_/"),
+        format!("{base}/_aws/execute-api/{api_id}/{stage}/"),
+    ]
+}
+
+/// `http://{host}:{port}` of the data plane, with a wildcard address shown as `127.0.0.1`.
+pub fn urls_base(listen: SocketAddr) -> String {
     let host = if listen.ip().is_unspecified() {
         "127.0.0.1".to_owned()
     } else {
         listen.ip().to_string()
     };
-    [
-        format!("http://{api_id}.execute-api.localhost:{port}/{stage}/"),
-        format!("http://{host}:{port}/restapis/{api_id}/{stage}/_user_request_/"),
-        format!("http://{host}:{port}/_aws/execute-api/{api_id}/{stage}/"),
-    ]
+    format!("http://{host}:{}", listen.port())
 }
 
 async fn apis(args: ApisArgs) -> anyhow::Result<ExitCode> {

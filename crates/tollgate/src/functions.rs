@@ -2,7 +2,7 @@
 //! declarations ([`FunctionDefinition`]) and the host's [`FunctionConfig`].
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -36,6 +36,61 @@ impl Functions for HostFunctions {
             Err(e) => Err(e.to_string()),
         }
     }
+}
+
+/// A warning when a local function's runtime asks for another version than the interpreter that
+/// will run it (`python3.12` on a machine whose `python3` is 3.11): the handler still runs, with
+/// the local version. `None` when they agree, for `provided` and remote functions, and when the
+/// interpreter's version cannot be read.
+pub fn runtime_version_warning(def: &FunctionDefinition) -> Option<String> {
+    static PYTHON: OnceLock<Option<String>> = OnceLock::new();
+    static NODE: OnceLock<Option<String>> = OnceLock::new();
+    if def.remote.is_some() {
+        return None;
+    }
+    let (wanted, local, program) = if let Some(v) = def.runtime.strip_prefix("python") {
+        // `Python 3.11.7` → `3.11`.
+        let local = PYTHON.get_or_init(|| {
+            let out = interpreter_version("python3")?;
+            let v = out.trim().strip_prefix("Python ")?;
+            let mut parts = v.split('.');
+            Some(format!("{}.{}", parts.next()?, parts.next()?))
+        });
+        (v.to_owned(), local.clone()?, "python3")
+    } else if let Some(v) = def.runtime.strip_prefix("nodejs") {
+        // `v20.20.2` → `20`; `nodejs20.x` → `20`.
+        let local = NODE.get_or_init(|| {
+            let out = interpreter_version("node")?;
+            Some(out.trim().strip_prefix('v')?.split('.').next()?.to_owned())
+        });
+        (
+            v.strip_suffix(".x").unwrap_or(v).to_owned(),
+            local.clone()?,
+            "node",
+        )
+    } else {
+        return None;
+    };
+    (wanted != local).then(|| {
+        format!(
+            "function {}: runtime {} asks for version {wanted}, but {program} here is {local}; the handler runs with {program} {local}",
+            def.function_name, def.runtime
+        )
+    })
+}
+
+fn interpreter_version(program: &str) -> Option<String> {
+    let out = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .ok()?;
+    // Python 2 printed its version on stderr.
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
+    String::from_utf8(text).ok()
 }
 
 /// The host's definition of a stored function. Remote functions take their credentials from

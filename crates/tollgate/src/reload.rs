@@ -44,6 +44,9 @@ impl FunctionSync {
                     seen.insert(def.function_name.clone());
                     if self.host.get(&def.function_name).as_ref() != Some(&config) {
                         tracing::info!(function = %def.function_name, runtime = %def.runtime, "function registered");
+                        if let Some(warning) = crate::functions::runtime_version_warning(def) {
+                            tracing::warn!("{warning}");
+                        }
                         self.host.register(config);
                     }
                 }

@@ -15,7 +15,7 @@ use tollgate_store::{DeployRequest, SqliteStore, Store};
 
 use crate::cli::{BasePath, ServeArgs};
 use crate::commands::{
-    import_options, invoke_urls, open_store, print_diagnostics, read_definition,
+    import_options, invoke_urls, open_store, print_diagnostics, read_definition, urls_base,
 };
 use crate::functions::HostFunctions;
 use crate::listener::{self, DataPlane, Management};
@@ -47,6 +47,30 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    // Every address is bound before anything is imported or deployed: a port in use fails the
+    // start without changing the store.
+    let data = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let data_addr = data.local_addr()?;
+    let tls = match args.tls_listen {
+        Some(tls_addr) => {
+            let listener = TcpListener::bind(tls_addr)
+                .await
+                .with_context(|| format!("listening on {tls_addr}"))?;
+            let config = crate::tls::server_config(
+                args.tls_cert.as_deref(),
+                args.tls_key.as_deref(),
+                &args.store.data_dir,
+            )?;
+            Some((listener, config))
+        }
+        None => None,
+    };
+    let admin = TcpListener::bind(args.admin_listen)
+        .await
+        .with_context(|| format!("listening on {}", args.admin_listen))?;
+    let admin_addr = admin.local_addr()?;
     let store = open_store(&args.store.data_dir)?;
     for file in &args.apis {
         if !import_and_deploy(&store, file, &args.stage).await? {
@@ -121,10 +145,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let grace = Duration::from_secs(args.shutdown_grace);
     let mut tasks = Vec::new();
 
-    let data = TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let data_addr = data.local_addr()?;
     tasks.push(tokio::spawn(listener::serve(
         data,
         None,
@@ -132,15 +152,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         shutdown_rx.clone(),
         grace,
     )));
-    if let Some(tls_addr) = args.tls_listen {
-        let config = crate::tls::server_config(
-            args.tls_cert.as_deref(),
-            args.tls_key.as_deref(),
-            &args.store.data_dir,
-        )?;
-        let tls = TcpListener::bind(tls_addr)
-            .await
-            .with_context(|| format!("listening on {tls_addr}"))?;
+    if let Some((tls, config)) = tls {
         println!("TLS data plane listening on https://{}", tls.local_addr()?);
         tasks.push(tokio::spawn(listener::serve(
             tls,
@@ -150,10 +162,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             grace,
         )));
     }
-    let admin = TcpListener::bind(args.admin_listen)
-        .await
-        .with_context(|| format!("listening on {}", args.admin_listen))?;
-    let admin_addr = admin.local_addr()?;
     tasks.push(tokio::spawn(listener::serve(
         admin,
         None,
@@ -261,6 +269,15 @@ async fn print_urls(
         println!("{} ({}) stage {}:", s.api_name, s.api_id, s.stage_name);
         for u in urls {
             println!("  {u}");
+        }
+        // The title form, when the title is unique and needs no escaping in a URL.
+        let plain = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+        if !s.api_name.is_empty()
+            && s.api_name.chars().all(plain)
+            && table.name_resolves_to(&s.api_name, &s.api_id)
+        {
+            let base = &urls_base(data_addr);
+            println!("  {base}/_aws/execute-api/{}/{}/", s.api_name, s.stage_name);
         }
     }
     Ok(())

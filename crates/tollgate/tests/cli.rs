@@ -54,6 +54,18 @@ fn validate_reports_and_exits_by_result() {
 
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "openapi: 3.0.1\ninfo: [unclosed\n").unwrap();
+    // One error, said in the singular; a syntax error is not prefixed with the root path `$`.
+    let out = tollgate(&["validate", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("{}: invalid (1 error)", bad.display())
+    );
+    let said = stderr(&out);
+    assert!(
+        said.starts_with(&format!("{}: error: Invalid YAML: ", bad.display())),
+        "{said}"
+    );
     let out = tollgate(&["validate", bad.to_str().unwrap(), "--output", "json"]);
     assert!(!out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -260,4 +272,84 @@ fn serve_refuses_a_broken_api_file() {
     let err =
         Tollgate::try_start(&dir.path().join("data"), &["--api", bad.to_str().unwrap()]).err();
     assert!(err.is_some(), "serve started with a broken definition");
+}
+
+#[test]
+fn serve_with_its_port_taken_fails_before_importing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = write_definition(dir.path(), "api.json", &good());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let out = tollgate(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--api",
+        file.to_str().unwrap(),
+        "--listen",
+        &address,
+        "--admin-listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(&format!("listening on {address}")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !data.exists(),
+        "the store was created before the bind failed"
+    );
+}
+
+#[test]
+fn serve_prints_the_title_form_url_of_a_uniquely_named_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_definition(dir.path(), "api.json", &good());
+    let server = Tollgate::start(&dir.path().join("data"), &["--api", file.to_str().unwrap()]);
+    let port = server.data.port();
+    let title_form = format!("  http://127.0.0.1:{port}/_aws/execute-api/good/dev/");
+    assert!(server.stdout.contains(&title_form), "{:?}", server.stdout);
+}
+
+#[test]
+fn a_runtime_the_local_interpreter_does_not_match_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let local = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .unwrap();
+    // `Python 3.11.7` → `3.11`.
+    let local = String::from_utf8_lossy(&local.stdout);
+    let local: Vec<&str> = local.trim()["Python ".len()..].split('.').collect();
+    let local = format!("{}.{}", local[0], local[1]);
+    let create = |name: &str, runtime: &str| {
+        tollgate(&[
+            "functions",
+            "create",
+            name,
+            "--runtime",
+            runtime,
+            "--handler",
+            "app.handler",
+            "--code",
+            dir.path().to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
+    };
+    let out = create("other", "python3.99");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "warning: function other: runtime python3.99 asks for version 3.99, but python3 here is {local}; the handler runs with python3 {local}"
+        )
+    );
+    let out = create("same", &format!("python{local}"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
 }

@@ -107,6 +107,13 @@ impl Gateway {
             return Outcome::Gateway(GatewayError::missing_authentication_token(), None);
         };
         let Some(stage) = table.get(target.api, target.stage).cloned() else {
+            tracing::debug!(
+                request_id = %ctx.request_id,
+                api = target.api,
+                stage = target.stage,
+                hint = %table.miss_hint(target.api),
+                "no such API or stage: 403 Forbidden"
+            );
             return Outcome::Gateway(
                 GatewayError::new(GatewayResponseType::InvalidApiKey).with_message("Forbidden"),
                 None,

@@ -119,6 +119,9 @@ fn apply(def: &mut FunctionDefinition, s: FunctionSettings) -> anyhow::Result<()
     }
     def.last_modified = tollgate_model::now_epoch_seconds();
     to_config(def).map(|_| ())?;
+    if let Some(warning) = crate::functions::runtime_version_warning(def) {
+        eprintln!("warning: {warning}");
+    }
     let needs_handler = def.remote.is_none()
         && (def.runtime.starts_with("python") || def.runtime.starts_with("nodejs"));
     if needs_handler && def.handler.as_deref().is_none_or(|h| !h.contains('.')) {

@@ -85,6 +85,16 @@ pub trait Store: Send + Sync + 'static {
     /// The current (undeployed) definition of an API.
     async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError>;
 
+    /// Applies `edit` to the API's current definition and stores the result, in one
+    /// transaction: when `edit` fails, or the result is not a valid definition (`BadRequest`),
+    /// nothing changes. Concurrent edits of one API are serialised, never interleaved. Returns
+    /// what `edit` returned.
+    async fn edit_api<T, F>(&self, api_id: &str, edit: F) -> Result<T, StoreError>
+    where
+        Self: Sized,
+        T: Send + 'static,
+        F: FnOnce(&mut ApiDefinition) -> Result<T, StoreError> + Send + 'static;
+
     /// Snapshots the current definition as a new deployment and creates the stage, or points the
     /// existing stage at the new deployment. Refuses an API without methods with `BadRequest`
     /// (`The REST API doesn't contain any methods`), or a method without an integration

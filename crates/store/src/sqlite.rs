@@ -425,6 +425,238 @@ fn insert_parts(tx: &Transaction<'_>, def: &ApiDefinition) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Writes what differs between two versions of one API's definition: the API row, and the
+/// rows of its parts that were added, changed (body or position) or removed. Returns whether
+/// anything was written.
+fn write_changes(
+    tx: &Transaction<'_>,
+    before: &ApiDefinition,
+    after: &ApiDefinition,
+) -> Result<bool, StoreError> {
+    let api_id = after.rest_api.id.as_str();
+    let mut changed = false;
+    if before.rest_api != after.rest_api {
+        let body = to_json("API", &after.rest_api)?;
+        tx.execute(
+            "UPDATE rest_apis SET body = ?2 WHERE id = ?1",
+            params![api_id, body],
+        )
+        .map_err(backend("updating an API"))?;
+        changed = true;
+    }
+    // Each table: (key column, keys and rows before, rows after with their extra columns).
+    let resources = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
+        d.resources
+            .iter()
+            .map(|r| {
+                Ok(PartRow {
+                    key: r.id.clone(),
+                    extra: [Some(r.path.clone()), r.parent_id.clone()],
+                    body: to_json("resource", r)?,
+                })
+            })
+            .collect()
+    };
+    changed |= sync_table(
+        tx,
+        api_id,
+        PartTable::RESOURCES,
+        resources(before)?,
+        resources(after)?,
+    )?;
+    let models = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
+        d.models
+            .iter()
+            .map(|m| {
+                Ok(PartRow {
+                    key: m.id.clone(),
+                    extra: [Some(m.name.clone()), None],
+                    body: to_json("model", m)?,
+                })
+            })
+            .collect()
+    };
+    changed |= sync_table(
+        tx,
+        api_id,
+        PartTable::MODELS,
+        models(before)?,
+        models(after)?,
+    )?;
+    let validators = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
+        d.request_validators
+            .iter()
+            .map(|v| {
+                Ok(PartRow {
+                    key: v.id.clone(),
+                    extra: [None, None],
+                    body: to_json("request validator", v)?,
+                })
+            })
+            .collect()
+    };
+    changed |= sync_table(
+        tx,
+        api_id,
+        PartTable::REQUEST_VALIDATORS,
+        validators(before)?,
+        validators(after)?,
+    )?;
+    let responses = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
+        d.gateway_responses
+            .iter()
+            .map(|g| {
+                Ok(PartRow {
+                    key: g.response_type.as_str().to_owned(),
+                    extra: [None, None],
+                    body: to_json("gateway response", g)?,
+                })
+            })
+            .collect()
+    };
+    changed |= sync_table(
+        tx,
+        api_id,
+        PartTable::GATEWAY_RESPONSES,
+        responses(before)?,
+        responses(after)?,
+    )?;
+    let authorizers = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
+        d.authorizers
+            .iter()
+            .map(|a| {
+                Ok(PartRow {
+                    key: a.id.clone(),
+                    extra: [Some(a.name.clone()), None],
+                    body: to_json("authorizer", a)?,
+                })
+            })
+            .collect()
+    };
+    changed |= sync_table(
+        tx,
+        api_id,
+        PartTable::AUTHORIZERS,
+        authorizers(before)?,
+        authorizers(after)?,
+    )?;
+    Ok(changed)
+}
+
+/// One row of a definition part: its key, the table's extra columns, its JSON body.
+struct PartRow {
+    key: String,
+    extra: [Option<String>; 2],
+    body: String,
+}
+
+/// How a part table is written: its key column and up to two extra columns.
+struct PartTable {
+    name: &'static str,
+    key: &'static str,
+    extra: [Option<&'static str>; 2],
+}
+
+impl PartTable {
+    const RESOURCES: PartTable = PartTable {
+        name: "resources",
+        key: "id",
+        extra: [Some("path"), Some("parent_id")],
+    };
+    const MODELS: PartTable = PartTable {
+        name: "models",
+        key: "id",
+        extra: [Some("name"), None],
+    };
+    const REQUEST_VALIDATORS: PartTable = PartTable {
+        name: "request_validators",
+        key: "id",
+        extra: [None, None],
+    };
+    const GATEWAY_RESPONSES: PartTable = PartTable {
+        name: "gateway_responses",
+        key: "response_type",
+        extra: [None, None],
+    };
+    const AUTHORIZERS: PartTable = PartTable {
+        name: "authorizers",
+        key: "id",
+        extra: [Some("name"), None],
+    };
+}
+
+/// Brings one part table from `before` to `after`: removed keys deleted, then every row whose
+/// position, body or columns changed rewritten. Deletes go first so that a row re-keyed under a
+/// unique column (a renamed model) does not collide with its old self.
+fn sync_table(
+    tx: &Transaction<'_>,
+    api_id: &str,
+    table: PartTable,
+    before: Vec<PartRow>,
+    after: Vec<PartRow>,
+) -> Result<bool, StoreError> {
+    let what = |e: rusqlite::Error| StoreError::Backend(format!("writing {}: {e}", table.name));
+    let old: std::collections::HashMap<&str, (usize, &PartRow)> = before
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.key.as_str(), (i, r)))
+        .collect();
+    let kept: std::collections::HashSet<&str> = after.iter().map(|r| r.key.as_str()).collect();
+    let mut changed = false;
+    let delete = format!(
+        "DELETE FROM {} WHERE api_id = ?1 AND {} = ?2",
+        table.name, table.key
+    );
+    for row in &before {
+        if !kept.contains(row.key.as_str()) {
+            tx.execute(&delete, params![api_id, row.key])
+                .map_err(what)?;
+            changed = true;
+        }
+    }
+    let extra: Vec<&str> = table.extra.iter().flatten().copied().collect();
+    let mut columns = vec!["api_id", table.key, "position", "body"];
+    columns.extend(&extra);
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = columns[2..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    // An upsert on the key only: another unique column (a model's name) still conflicts.
+    let upsert = format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (api_id, {}) DO UPDATE SET {}",
+        table.name,
+        columns.join(", "),
+        placeholders.join(", "),
+        table.key,
+        updates.join(", ")
+    );
+    for (position, row) in after.iter().enumerate() {
+        let unchanged = old
+            .get(row.key.as_str())
+            .is_some_and(|(p, r)| *p == position && r.body == row.body && r.extra == row.extra);
+        if unchanged {
+            continue;
+        }
+        let position = position as i64;
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&api_id, &row.key, &position, &row.body];
+        for (column, value) in table.extra.iter().zip(&row.extra) {
+            if column.is_some() {
+                values.push(value);
+            }
+        }
+        tx.execute(&upsert, values.as_slice()).map_err(|e| {
+            if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                StoreError::Conflict(format!("{} {} is defined twice", table.name, row.key))
+            } else {
+                what(e)
+            }
+        })?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
 /// Deletes the rows of an API's current definition (not the API row, deployments or stages).
 fn delete_parts(tx: &Transaction<'_>, api_id: &str) -> Result<(), StoreError> {
     for table in [
@@ -665,6 +897,34 @@ impl Store for SqliteStore {
         let api_id = api_id.to_owned();
         self.read("reading an API definition", move |tx| {
             load_definition(tx, &api_id)
+        })
+        .await
+    }
+
+    async fn edit_api<T, F>(&self, api_id: &str, edit: F) -> Result<T, StoreError>
+    where
+        Self: Sized,
+        T: Send + 'static,
+        F: FnOnce(&mut ApiDefinition) -> Result<T, StoreError> + Send + 'static,
+    {
+        let api_id = api_id.to_owned();
+        self.write("editing an API", move |tx| {
+            let before = load_definition(tx, &api_id)?;
+            let mut after = before.clone();
+            let value = edit(&mut after)?;
+            if after.rest_api.id != api_id {
+                return Err(StoreError::BadRequest(
+                    "an API's id cannot change".to_owned(),
+                ));
+            }
+            if let Err(errors) = after.validate() {
+                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                return Err(StoreError::BadRequest(text.join("; ")));
+            }
+            if write_changes(tx, &before, &after)? {
+                bump_revision(tx)?;
+            }
+            Ok(value)
         })
         .await
     }

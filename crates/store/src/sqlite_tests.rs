@@ -1011,3 +1011,86 @@ async fn api_keys_usage_plans_and_usage() {
     store.delete_usage_plan("p2").await.unwrap();
     assert!(store.all_usage_plan_keys().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn edit_api_writes_what_changed_and_nothing_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("edited");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let revision = store.revision().await.unwrap();
+
+    // Add a child of /pets, rename the API, drop the validator, rename a model.
+    let added = store
+        .edit_api(&api_id, |d| {
+            let pets = d
+                .resources
+                .iter()
+                .find(|r| r.path == "/pets")
+                .unwrap()
+                .clone();
+            let toys = Resource::child(&pets, "toys");
+            d.resources.push(toys.clone());
+            d.rest_api.name = "renamed".to_owned();
+            d.request_validators.clear();
+            d.models[0].name = "Nothing".to_owned();
+            Ok(toys)
+        })
+        .await
+        .unwrap();
+    let now = store.api_definition(&api_id).await.unwrap();
+    assert_eq!(now.rest_api.name, "renamed");
+    assert!(now.resources.contains(&added));
+    assert!(now.request_validators.is_empty());
+    assert_eq!(now.models[0].name, "Nothing");
+    assert_eq!(now.resources.len(), def.resources.len() + 1);
+    assert!(store.revision().await.unwrap() > revision);
+    assert_eq!(row_counts(&db_path(&dir))["resources"], 4);
+    assert_eq!(row_counts(&db_path(&dir))["request_validators"], 0);
+
+    // An edit that fails, or leaves an invalid definition, changes nothing.
+    let e = store
+        .edit_api(&api_id, |d| {
+            d.resources.clear();
+            Err::<(), _>(StoreError::BadRequest("no".into()))
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadRequest(m) if m == "no"));
+    let e = store
+        .edit_api(&api_id, |d| {
+            let root = d.root().unwrap().clone();
+            d.resources.push(Resource::child(&root, "pets"));
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m.contains("Another resource with the same parent already has this name: pets")),
+        "{e:?}"
+    );
+    let e = store
+        .edit_api(&api_id, |d| {
+            let copy = d.models[0].clone();
+            d.models.push(tollgate_model::Model {
+                id: "other1".into(),
+                ..copy
+            });
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::Conflict(_) | StoreError::BadRequest(_)),
+        "{e:?}"
+    );
+    assert_eq!(store.api_definition(&api_id).await.unwrap(), now);
+
+    // An unchanged edit writes nothing.
+    let revision = store.revision().await.unwrap();
+    store.edit_api(&api_id, |_| Ok(())).await.unwrap();
+    assert_eq!(store.revision().await.unwrap(), revision);
+    let e = store.edit_api("nope", |_| Ok(())).await.unwrap_err();
+    assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
+}

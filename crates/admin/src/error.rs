@@ -14,6 +14,8 @@ pub enum ApiError {
     Conflict(String),
     /// 400 `SerializationException`: a body that is not the JSON the operation takes.
     Serialization(String),
+    /// 400 `ValidationException`: a value outside an enumeration or pattern of the API model.
+    Validation(String),
     /// 500: the store failed.
     Internal(String),
 }
@@ -21,7 +23,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::Serialization(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Serialization(_) | ApiError::Validation(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -35,6 +39,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NotFoundException",
             ApiError::Conflict(_) => "ConflictException",
             ApiError::Serialization(_) => "SerializationException",
+            ApiError::Validation(_) => "ValidationException",
             ApiError::Internal(_) => "InternalFailureException",
         }
     }
@@ -45,12 +50,27 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::Serialization(m)
+            | ApiError::Validation(m)
             | ApiError::Internal(m) => m,
         }
     }
 
     pub(crate) fn bad(message: impl Into<String>) -> ApiError {
         ApiError::BadRequest(message.into())
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound(message.into())
+    }
+
+    /// AWS's ValidationException for one value outside an enumeration:
+    /// `1 validation error detected: Value 'X' at 'putIntegrationInput.type' failed to satisfy
+    /// constraint: Member must satisfy enum value set: [A, B]`.
+    pub(crate) fn enum_value(value: &str, at: &str, allowed: &[&str]) -> ApiError {
+        ApiError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ))
     }
 }
 
@@ -59,9 +79,24 @@ impl From<StoreError> for ApiError {
         let message = e.to_string();
         match e {
             StoreError::Conflict(_) => ApiError::Conflict(message),
-            StoreError::BadRequest(_) => ApiError::BadRequest(message),
+            StoreError::BadRequest(m) => ApiError::BadRequest(m),
             StoreError::Backend(_) => ApiError::Internal(message),
             _ => ApiError::NotFound(message),
+        }
+    }
+}
+
+impl From<ApiError> for StoreError {
+    /// Lets an [`ApiError`] leave a [`tollgate_store::Store::edit_api`] closure. Only the kinds
+    /// the store knows survive the trip: check request shapes (serialization, enumerations)
+    /// before editing.
+    fn from(e: ApiError) -> StoreError {
+        match e {
+            ApiError::BadRequest(m) => StoreError::BadRequest(m),
+            ApiError::NotFound(m) => StoreError::NotFound(m),
+            ApiError::Conflict(m) => StoreError::Conflict(m),
+            ApiError::Serialization(m) | ApiError::Validation(m) => StoreError::BadRequest(m),
+            ApiError::Internal(m) => StoreError::Backend(m),
         }
     }
 }

@@ -1,15 +1,22 @@
 //! Tollgate's management API: Amazon API Gateway's REST-JSON control plane (same paths, shapes and
 //! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
 //!
-//! Served so far: API keys (`/apikeys`, with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys
-//! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and
-//! writes the store; a running gateway picks changes up within its poll interval.
+//! Served so far: REST APIs (`/restapis`, with ImportRestApi and PutRestApi), their resources,
+//! methods, integrations and responses (`/restapis/{id}/resources/...`), API keys (`/apikeys`,
+//! with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`)
+//! and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
+//! gateway picks changes up within its poll interval.
 
+mod deployments;
 mod error;
 pub mod import;
 pub mod keys;
+mod methods;
 mod patch;
 mod plans;
+mod resources;
+mod restapis;
+mod stages;
 pub mod usage;
 
 use http::{Method, StatusCode};
@@ -38,8 +45,13 @@ impl Reply {
 
     /// AWS's 202 for deletes: no body.
     fn accepted() -> Reply {
+        Reply::empty(StatusCode::ACCEPTED)
+    }
+
+    /// A status without a body (204 for method deletes).
+    fn empty(status: StatusCode) -> Reply {
         Reply {
-            status: StatusCode::ACCEPTED,
+            status,
             error_type: None,
             body: Vec::new(),
         }
@@ -101,7 +113,7 @@ impl ManagementApi {
     /// for those).
     pub fn serves(path: &str) -> bool {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        matches!(first, "apikeys" | "usageplans")
+        matches!(first, "apikeys" | "usageplans" | "restapis")
     }
 
     /// Answers one call; `None` when no operation has that method and path.
@@ -142,10 +154,48 @@ impl ManagementApi {
                 plans::remove_key(store, id, key).await
             }
             ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
+            ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
             _ => return None,
         };
         Some(result.unwrap_or_else(|e| Reply::error(&e)))
     }
+
+    /// `/restapis/...`: the API itself, then each of its collections in its own module.
+    async fn rest_api_call(
+        &self,
+        call: &Call<'_>,
+        rest: &[&str],
+    ) -> Option<Result<Reply, ApiError>> {
+        let store = &self.store;
+        let m = call.method;
+        Some(match rest {
+            [] if m == Method::POST => restapis::create(store, call).await,
+            [] if m == Method::GET => restapis::list(store, call).await,
+            [id] if m == Method::GET => restapis::get(store, id).await,
+            [id] if m == Method::PATCH => restapis::update(store, call, id).await,
+            [id] if m == Method::PUT => restapis::put(store, call, id).await,
+            [id] if m == Method::DELETE => restapis::delete(store, id).await,
+            [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
+            [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
+            [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
+            _ => return None,
+        })
+    }
+}
+
+/// Edits an API's current definition in one transaction (see
+/// [`tollgate_store::Store::edit_api`]), with the management API's errors.
+async fn edit<T, F>(store: &SqliteStore, api_id: &str, edit: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut tollgate_model::ApiDefinition) -> Result<T, ApiError> + Send + 'static,
+{
+    use tollgate_store::Store;
+    Ok(store
+        .edit_api(api_id, move |d| {
+            edit(d).map_err(tollgate_store::StoreError::from)
+        })
+        .await?)
 }
 
 /// A page of a list, as AWS returns it (`item`, and `position` unless it is the last page).

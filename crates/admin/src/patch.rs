@@ -69,3 +69,87 @@ impl PatchOperation {
 pub(crate) fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
+
+impl PatchOperation {
+    /// The unescaped rest of the path after `prefix` (`/requestModels/` →
+    /// `application/json` for `/requestModels/application~1json`); `None` when the path does not
+    /// start with it or nothing follows.
+    pub fn key_after(&self, prefix: &str) -> Option<String> {
+        self.path
+            .strip_prefix(prefix)
+            .filter(|k| !k.is_empty())
+            .map(unescape)
+    }
+
+    /// Applies an add/replace/remove of `key` to a map of flags (`requestParameters` of a
+    /// method: `"true"`/`"false"`).
+    pub fn apply_flag(
+        &self,
+        map: &mut std::collections::BTreeMap<String, bool>,
+        key: String,
+    ) -> Result<(), ApiError> {
+        match self.op.as_str() {
+            "add" | "replace" => {
+                let value = self.bool_value()?;
+                map.insert(key, value);
+                Ok(())
+            }
+            "remove" => {
+                map.remove(&key);
+                Ok(())
+            }
+            _ => Err(self.unsupported_op()),
+        }
+    }
+
+    /// Applies an add/replace/remove of `key` to a map of strings (templates, mappings, models).
+    pub fn apply_text(
+        &self,
+        map: &mut std::collections::BTreeMap<String, String>,
+        key: String,
+    ) -> Result<(), ApiError> {
+        match self.op.as_str() {
+            "add" | "replace" => {
+                map.insert(key, self.value.clone().unwrap_or_default());
+                Ok(())
+            }
+            "remove" => {
+                map.remove(&key);
+                Ok(())
+            }
+            _ => Err(self.unsupported_op()),
+        }
+    }
+
+    /// Only `op` is allowed on this path.
+    pub fn require(&self, op: &str) -> Result<(), ApiError> {
+        if self.op == op {
+            Ok(())
+        } else {
+            Err(self.unsupported_op())
+        }
+    }
+
+    /// A string value where an empty one means "unset".
+    pub fn optional_value(&self) -> Option<String> {
+        self.value.clone().filter(|v| !v.is_empty())
+    }
+}
+
+impl PatchBody {
+    /// Checks every operation's `op` first, as AWS does before applying any: an unknown one is
+    /// a ValidationException naming its position (`updateXInput.patchOperations.1.member.op`).
+    pub fn check_ops(&self, input: &str) -> Result<(), ApiError> {
+        for (i, op) in self.patch_operations.iter().enumerate() {
+            const OPS: [&str; 6] = ["add", "remove", "replace", "move", "copy", "test"];
+            if !OPS.contains(&op.op.as_str()) {
+                return Err(ApiError::enum_value(
+                    &op.op,
+                    &format!("{input}.patchOperations.{}.member.op", i + 1),
+                    &OPS,
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -38,6 +38,9 @@ pub use usage_plan::{
 /// The account id Tollgate reports wherever AWS reports the caller's or owner's account.
 pub const ACCOUNT_ID: &str = "000000000000";
 
+/// The region Tollgate reports in ARNs and host names.
+pub const REGION: &str = "us-east-1";
+
 /// Current time as AWS puts it in bodies: whole seconds since the Unix epoch.
 pub fn now_epoch_seconds() -> i64 {
     std::time::SystemTime::now()

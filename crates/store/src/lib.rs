@@ -43,6 +43,10 @@ pub enum StoreError {
     /// Lambda's text for an unknown function.
     #[error("Function not found: arn:aws:lambda:us-east-1:{account}:function:{0}", account = tollgate_model::ACCOUNT_ID)]
     FunctionNotFound(String),
+    /// Something else that does not exist, with AWS's text (`Invalid Resource identifier
+    /// specified`, ...).
+    #[error("{0}")]
+    NotFound(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -104,6 +108,17 @@ pub trait Store: Send + Sync + 'static {
         api_id: &str,
         request: &DeployRequest,
     ) -> Result<(Deployment, Stage), StoreError>;
+
+    /// Like [`Store::deploy`], with the stage optional: an empty `request.stage_name` makes only
+    /// the deployment (CreateDeployment without `stageName`).
+    async fn create_deployment(
+        &self,
+        api_id: &str,
+        request: &DeployRequest,
+    ) -> Result<(Deployment, Option<Stage>), StoreError>;
+
+    /// Deletes a deployment no stage uses (`BadRequest` with AWS's text when one does).
+    async fn delete_deployment(&self, api_id: &str, deployment_id: &str) -> Result<(), StoreError>;
 
     /// A deployment and the definition it froze.
     async fn get_deployment(

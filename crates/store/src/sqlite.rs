@@ -741,8 +741,23 @@ fn deploy_tx(
     api_id: &str,
     request: &DeployRequest,
 ) -> Result<(Deployment, Stage), StoreError> {
+    let (deployment, stage) = create_deployment_tx(tx, api_id, request)?;
+    let stage = stage.ok_or_else(|| {
+        StoreError::BadRequest("Invalid stage name specified: the name is empty".to_owned())
+    })?;
+    Ok((deployment, stage))
+}
+
+fn create_deployment_tx(
+    tx: &Transaction<'_>,
+    api_id: &str,
+    request: &DeployRequest,
+) -> Result<(Deployment, Option<Stage>), StoreError> {
     let definition = load_definition(tx, api_id)?;
-    check_stage_name(&request.stage_name)?;
+    let with_stage = !request.stage_name.is_empty();
+    if with_stage {
+        check_stage_name(&request.stage_name)?;
+    }
     check_deployable(&definition)?;
 
     let mut id = tollgate_model::ids::short_id();
@@ -782,6 +797,10 @@ fn deploy_tx(
     })
     .map_err(backend("storing a deployment"))?;
 
+    if !with_stage {
+        bump_revision(tx)?;
+        return Ok((deployment, None));
+    }
     let stage = match load_stage(tx, api_id, &request.stage_name)? {
         Some(mut stage) => {
             stage.deployment_id = deployment.id.clone();
@@ -805,7 +824,7 @@ fn deploy_tx(
     };
     upsert_stage(tx, api_id, &stage)?;
     bump_revision(tx)?;
-    Ok((deployment, stage))
+    Ok((deployment, Some(stage)))
 }
 
 /// `serde_json::to_string` with its error turned into one rusqlite can carry.
@@ -938,6 +957,49 @@ impl Store for SqliteStore {
         let request = request.clone();
         self.write("deploying an API", move |tx| {
             deploy_tx(tx, &api_id, &request)
+        })
+        .await
+    }
+
+    async fn create_deployment(
+        &self,
+        api_id: &str,
+        request: &DeployRequest,
+    ) -> Result<(Deployment, Option<Stage>), StoreError> {
+        let api_id = api_id.to_owned();
+        let request = request.clone();
+        self.write("deploying", move |tx| {
+            create_deployment_tx(tx, &api_id, &request)
+        })
+        .await
+    }
+
+    async fn delete_deployment(&self, api_id: &str, deployment_id: &str) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let deployment_id = deployment_id.to_owned();
+        self.write("deleting a deployment", move |tx| {
+            require_api(tx, &api_id)?;
+            if !deployment_exists(tx, &api_id, &deployment_id)? {
+                return Err(StoreError::DeploymentNotFound {
+                    api_id,
+                    deployment_id,
+                });
+            }
+            let in_use = tx
+                .prepare_cached("SELECT 1 FROM stages WHERE api_id = ?1 AND deployment_id = ?2")
+                .and_then(|mut s| s.exists([&api_id, &deployment_id]))
+                .map_err(backend("deleting a deployment"))?;
+            if in_use {
+                return Err(StoreError::BadRequest(
+                    "Active stages pointing to this deployment must be moved or deleted".to_owned(),
+                ));
+            }
+            tx.execute(
+                "DELETE FROM deployments WHERE api_id = ?1 AND id = ?2",
+                [&api_id, &deployment_id],
+            )
+            .map_err(backend("deleting a deployment"))?;
+            bump_revision(tx)
         })
         .await
     }

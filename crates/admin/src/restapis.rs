@@ -1,0 +1,526 @@
+//! `/restapis` and `/restapis/{id}`: CreateRestApi, ImportRestApi (`?mode=import`), GetRestApi(s),
+//! UpdateRestApi, PutRestApi (`?mode=overwrite|merge`) and DeleteRestApi.
+
+use std::collections::BTreeMap;
+
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+use tollgate_model::{
+    ApiDefinition, ApiKeySource, EndpointConfiguration, EndpointType, RestApi, ids,
+};
+use tollgate_openapi::{BasePathMode, ImportOptions};
+use tollgate_store::{SqliteStore, Store};
+
+use crate::patch::PatchBody;
+use crate::{ApiError, Call, Reply, page};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateRestApi {
+    name: Option<String>,
+    description: Option<String>,
+    version: Option<String>,
+    clone_from: Option<String>,
+    #[serde(default)]
+    binary_media_types: Vec<String>,
+    minimum_compression_size: Option<i64>,
+    api_key_source: Option<String>,
+    endpoint_configuration: Option<EndpointInput>,
+    policy: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    disable_execute_api_endpoint: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EndpointInput {
+    #[serde(default)]
+    types: Vec<String>,
+    ip_address_type: Option<String>,
+    #[serde(default)]
+    vpc_endpoint_ids: Vec<String>,
+}
+
+/// POST `/restapis` → 201 with the API (`?mode=import` imports an OpenAPI document instead).
+pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    if call.param("mode").as_deref() == Some("import") {
+        return import(store, call).await;
+    }
+    let body: CreateRestApi = call.json()?;
+    let name = body.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+        ApiError::bad("Invalid REST API name specified: name must be a non-empty string")
+    })?;
+    let api_key_source = match body.api_key_source.as_deref() {
+        None => ApiKeySource::Header,
+        Some(s) => api_key_source(s, "createRestApiInput.apiKeySource")?,
+    };
+    let endpoint_configuration = match body.endpoint_configuration {
+        None => EndpointConfiguration::default(),
+        Some(e) => endpoint_configuration(e)?,
+    };
+    if let Some(size) = body.minimum_compression_size {
+        check_compression_size(size)?;
+    }
+    if body.description.as_deref() == Some("") {
+        return Err(ApiError::bad("Description cannot be an empty string"));
+    }
+    let mut definition = match &body.clone_from {
+        Some(source) => {
+            let mut cloned = store.api_definition(source).await?;
+            cloned.rest_api.id = ids::long_id();
+            cloned
+        }
+        None => ApiDefinition::empty(RestApi::new("")),
+    };
+    let api = &mut definition.rest_api;
+    api.name = name;
+    api.description = body.description;
+    api.version = body.version;
+    api.created_date = tollgate_model::now_epoch_seconds();
+    api.binary_media_types = body.binary_media_types;
+    api.minimum_compression_size = body.minimum_compression_size.map(|s| s as u32);
+    api.api_key_source = api_key_source;
+    api.endpoint_configuration = endpoint_configuration;
+    api.tags = body.tags;
+    api.disable_execute_api_endpoint = body.disable_execute_api_endpoint;
+    api.warnings.clear();
+    api.policy = match body.policy.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(text) => Some(expand_policy(text, &api.id)?),
+        None => None,
+    };
+    store.create_api(&definition).await?;
+    Ok(Reply::json(StatusCode::CREATED, &definition.rest_api))
+}
+
+/// GET `/restapis` (paged).
+pub(crate) async fn list(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let apis = store.list_apis().await?;
+    Ok(Reply::json(StatusCode::OK, &page(call, apis)))
+}
+
+/// GET `/restapis/{id}`.
+pub(crate) async fn get(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
+    let api = store.get_api(id).await?;
+    Ok(Reply::json(StatusCode::OK, &api))
+}
+
+/// DELETE `/restapis/{id}` → 202; its resources, deployments and stages go with it.
+pub(crate) async fn delete(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
+    store.delete_api(id).await?;
+    Ok(Reply::accepted())
+}
+
+/// PATCH `/restapis/{id}`.
+pub(crate) async fn update(
+    store: &SqliteStore,
+    call: &Call<'_>,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let body: PatchBody = call.json()?;
+    body.check_ops("updateRestApiInput")?;
+    let api = crate::edit(store, id, move |d| {
+        let api = &mut d.rest_api;
+        for op in &body.patch_operations {
+            patch_rest_api(api, op)?;
+        }
+        Ok(api.clone())
+    })
+    .await?;
+    Ok(Reply::json(StatusCode::OK, &api))
+}
+
+fn patch_rest_api(api: &mut RestApi, op: &crate::patch::PatchOperation) -> Result<(), ApiError> {
+    if let Some(kind) = op.key_after("/binaryMediaTypes/") {
+        match op.op.as_str() {
+            "add" => {
+                if !api.binary_media_types.contains(&kind) {
+                    api.binary_media_types.push(kind);
+                }
+            }
+            "remove" => api.binary_media_types.retain(|t| *t != kind),
+            _ => return Err(op.unsupported_op()),
+        }
+        return Ok(());
+    }
+    if let Some(current) = op.key_after("/endpointConfiguration/types/") {
+        op.require("replace")?;
+        let new = endpoint_type(op.value()?, "updateRestApiInput.endpointConfiguration")?;
+        let current = endpoint_type(&current, "updateRestApiInput.endpointConfiguration")?;
+        let types = &mut api.endpoint_configuration.types;
+        match types.iter_mut().find(|t| **t == current) {
+            Some(t) => *t = new,
+            None => return Err(op.invalid_path()),
+        }
+        return Ok(());
+    }
+    match op.path.as_str() {
+        "/name" => {
+            op.require("replace")?;
+            let name = op.value()?;
+            if name.trim().is_empty() {
+                return Err(ApiError::bad("Invalid REST API name specified"));
+            }
+            api.name = name.to_owned();
+        }
+        "/description" => {
+            op.require("replace")?;
+            api.description = op.optional_value();
+        }
+        "/version" => {
+            op.require("replace")?;
+            api.version = op.optional_value();
+        }
+        "/apiKeySource" => {
+            op.require("replace")?;
+            api.api_key_source = api_key_source(op.value()?, "updateRestApiInput.apiKeySource")?;
+        }
+        "/policy" => {
+            op.require("replace")?;
+            api.policy = match op.optional_value() {
+                Some(text) => Some(expand_policy(&text, &api.id)?),
+                None => None,
+            };
+        }
+        "/disableExecuteApiEndpoint" => {
+            op.require("replace")?;
+            api.disable_execute_api_endpoint = op.bool_value()?;
+        }
+        "/minimumCompressionSize" => {
+            op.require("replace")?;
+            api.minimum_compression_size = match op.optional_value() {
+                None => None,
+                Some(v) => {
+                    let size: i64 = v.trim().parse().map_err(|_| {
+                        ApiError::bad(
+                            "Invalid minimum compression size, must be between 0 and 10485760",
+                        )
+                    })?;
+                    check_compression_size(size)?;
+                    Some(size as u32)
+                }
+            };
+        }
+        "/endpointConfiguration/ipAddressType" => {
+            op.require("replace")?;
+            api.endpoint_configuration.ip_address_type = ip_address_type(op.value()?)?;
+        }
+        "/endpointConfiguration/vpcEndpointIds" => {
+            let id = op.value()?.to_owned();
+            let ids = &mut api.endpoint_configuration.vpc_endpoint_ids;
+            match op.op.as_str() {
+                "add" => {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                "remove" => ids.retain(|v| *v != id),
+                _ => return Err(op.unsupported_op()),
+            }
+        }
+        _ => return Err(op.invalid_path()),
+    }
+    Ok(())
+}
+
+/// POST `/restapis?mode=import` → 201 with the new API and the import's warnings.
+async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let options = import_options(call, None)?;
+    let mut definition = import_document(call, &options)?;
+    apply_endpoint_types(call, &mut definition.rest_api)?;
+    store.create_api(&definition).await?;
+    Ok(Reply::json(StatusCode::CREATED, &definition.rest_api))
+}
+
+/// PUT `/restapis/{id}?mode=overwrite|merge` (merge by default) → 200 with the API.
+///
+/// Overwrite replaces the definition and keeps the API's identity (id, creation date, tags,
+/// endpoint configuration), its deployments and stages. Merge adds the document's resources,
+/// methods, models, validators, authorizers and gateway responses to the current definition;
+/// what the document defines replaces what has the same path and verb, or name.
+pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Result<Reply, ApiError> {
+    let overwrite = match call.param("mode").as_deref() {
+        None | Some("merge") => false,
+        Some("overwrite") => true,
+        Some(other) => {
+            return Err(ApiError::enum_value(
+                other,
+                "putRestApiInput.mode",
+                &["merge", "overwrite"],
+            ));
+        }
+    };
+    let current = store.get_api(id).await?;
+    let options = import_options(call, Some(id.to_owned()))?;
+    let imported = import_document(call, &options)?;
+    let api = crate::edit(store, id, move |d| {
+        if overwrite {
+            let mut next = imported;
+            let api = &mut next.rest_api;
+            api.created_date = current.created_date;
+            api.tags = current.tags;
+            api.endpoint_configuration = current.endpoint_configuration;
+            api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            *d = next;
+        } else {
+            merge(d, imported);
+        }
+        Ok(d.rest_api.clone())
+    })
+    .await?;
+    Ok(Reply::json(StatusCode::OK, &api))
+}
+
+/// Merges an imported definition into the current one (PutRestApi's `merge` mode).
+fn merge(current: &mut ApiDefinition, imported: ApiDefinition) {
+    // Resources by path: an imported resource whose path exists merges its methods into the
+    // existing one; a new path is added under the (existing or newly added) parent.
+    let mut id_of: BTreeMap<String, String> = current
+        .resources
+        .iter()
+        .map(|r| (r.path.clone(), r.id.clone()))
+        .collect();
+    let imported_paths: BTreeMap<String, String> = imported
+        .resources
+        .iter()
+        .map(|r| (r.id.clone(), r.path.clone()))
+        .collect();
+    let mut resources = imported.resources;
+    resources.sort_by_key(|r| r.path.matches('/').count() + usize::from(r.path != "/"));
+    for mut resource in resources {
+        match id_of.get(&resource.path) {
+            Some(existing) => {
+                if let Some(r) = current.resources.iter_mut().find(|r| r.id == *existing) {
+                    r.resource_methods.append(&mut resource.resource_methods);
+                }
+            }
+            None => {
+                let parent_path = resource
+                    .parent_id
+                    .as_ref()
+                    .and_then(|p| imported_paths.get(p));
+                resource.parent_id = parent_path.and_then(|p| id_of.get(p)).cloned();
+                id_of.insert(resource.path.clone(), resource.id.clone());
+                current.resources.push(resource);
+            }
+        }
+    }
+    for model in imported.models {
+        match current.models.iter_mut().find(|m| m.name == model.name) {
+            Some(m) => {
+                let id = std::mem::take(&mut m.id);
+                *m = tollgate_model::Model { id, ..model };
+            }
+            None => current.models.push(model),
+        }
+    }
+    for v in imported.request_validators {
+        match current
+            .request_validators
+            .iter_mut()
+            .find(|c| c.name.is_some() && c.name == v.name)
+        {
+            Some(c) => {
+                let id = std::mem::take(&mut c.id);
+                *c = tollgate_model::RequestValidator { id, ..v };
+            }
+            None => current.request_validators.push(v),
+        }
+    }
+    for a in imported.authorizers {
+        match current.authorizers.iter_mut().find(|c| c.name == a.name) {
+            Some(c) => {
+                let id = std::mem::take(&mut c.id);
+                *c = tollgate_model::Authorizer { id, ..a };
+            }
+            None => current.authorizers.push(a),
+        }
+    }
+    for g in imported.gateway_responses {
+        current
+            .gateway_responses
+            .retain(|c| c.response_type != g.response_type);
+        current.gateway_responses.push(g);
+    }
+    let api = &mut current.rest_api;
+    let new = imported.rest_api;
+    api.name = new.name;
+    if new.description.is_some() {
+        api.description = new.description;
+    }
+    if new.version.is_some() {
+        api.version = new.version;
+    }
+    for t in new.binary_media_types {
+        if !api.binary_media_types.contains(&t) {
+            api.binary_media_types.push(t);
+        }
+    }
+    if new.policy.is_some() {
+        api.policy = new.policy;
+    }
+    api.warnings = new.warnings;
+}
+
+/// The import options from the query: `failonwarnings`, `basepath` (also as
+/// `parameters.basepath`, as the CLI sends it).
+fn import_options(call: &Call<'_>, api_id: Option<String>) -> Result<ImportOptions, ApiError> {
+    let base_path = match call
+        .param("basepath")
+        .or_else(|| call.param("parameters.basepath"))
+        .as_deref()
+    {
+        None | Some("ignore") => BasePathMode::Ignore,
+        Some("prepend") => BasePathMode::Prepend,
+        Some("split") => BasePathMode::Split,
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "Invalid basepath parameter value '{other}': must be one of ignore, prepend, split"
+            )));
+        }
+    };
+    Ok(ImportOptions {
+        base_path,
+        fail_on_warnings: call.flag("failonwarnings"),
+        api_id,
+    })
+}
+
+/// Imports the call's body; a refused document is a BadRequest listing AWS-style errors.
+fn import_document(call: &Call<'_>, options: &ImportOptions) -> Result<ApiDefinition, ApiError> {
+    match tollgate_openapi::import(call.body, options) {
+        Ok(imported) => Ok(imported.definition),
+        Err(e) => {
+            let errors: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
+            Err(ApiError::bad(format!(
+                "Errors found during import:\n\t{}",
+                errors.join("\n\t")
+            )))
+        }
+    }
+}
+
+/// `endpointConfigurationTypes` (or `parameters.endpointConfigurationTypes`) on an import.
+fn apply_endpoint_types(call: &Call<'_>, api: &mut RestApi) -> Result<(), ApiError> {
+    let param = call
+        .param("endpointConfigurationTypes")
+        .or_else(|| call.param("parameters.endpointConfigurationTypes"));
+    if let Some(kind) = param {
+        let kind = endpoint_type(&kind, "importRestApiInput.parameters")?;
+        api.endpoint_configuration.types = vec![kind];
+    }
+    Ok(())
+}
+
+fn api_key_source(s: &str, at: &str) -> Result<ApiKeySource, ApiError> {
+    match s {
+        "HEADER" => Ok(ApiKeySource::Header),
+        "AUTHORIZER" => Ok(ApiKeySource::Authorizer),
+        other => Err(ApiError::enum_value(other, at, &["HEADER", "AUTHORIZER"])),
+    }
+}
+
+fn endpoint_type(s: &str, at: &str) -> Result<EndpointType, ApiError> {
+    match s {
+        "EDGE" => Ok(EndpointType::Edge),
+        "REGIONAL" => Ok(EndpointType::Regional),
+        "PRIVATE" => Ok(EndpointType::Private),
+        other => Err(ApiError::enum_value(
+            other,
+            at,
+            &["REGIONAL", "EDGE", "PRIVATE"],
+        )),
+    }
+}
+
+fn ip_address_type(s: &str) -> Result<String, ApiError> {
+    match s {
+        "ipv4" | "dualstack" => Ok(s.to_owned()),
+        other => Err(ApiError::enum_value(
+            other,
+            "updateRestApiInput.endpointConfiguration.ipAddressType",
+            &["ipv4", "dualstack"],
+        )),
+    }
+}
+
+fn endpoint_configuration(input: EndpointInput) -> Result<EndpointConfiguration, ApiError> {
+    if input.types.len() > 1 {
+        return Err(ApiError::bad(
+            "Cannot create an api with multiple Endpoint Types.",
+        ));
+    }
+    let types = match input.types.first() {
+        Some(t) => vec![endpoint_type(
+            t,
+            "createRestApiInput.endpointConfiguration.types",
+        )?],
+        None => vec![EndpointType::Edge],
+    };
+    let private = types == [EndpointType::Private];
+    let ip_address_type = match input.ip_address_type {
+        Some(t) => ip_address_type(&t)?,
+        None if private => "dualstack".to_owned(),
+        None => "ipv4".to_owned(),
+    };
+    Ok(EndpointConfiguration {
+        types,
+        ip_address_type,
+        vpc_endpoint_ids: input.vpc_endpoint_ids,
+    })
+}
+
+fn check_compression_size(size: i64) -> Result<(), ApiError> {
+    if !(0..=10_485_760).contains(&size) {
+        return Err(ApiError::bad(
+            "Invalid minimum compression size, must be between 0 and 10485760",
+        ));
+    }
+    Ok(())
+}
+
+/// A resource policy as stored: the `execute-api:/...` shorthand expanded for the API, checked
+/// to be a policy the gateway can enforce, kept as JSON text.
+fn expand_policy(text: &str, api_id: &str) -> Result<String, ApiError> {
+    let invalid = || {
+        ApiError::bad(
+            "Invalid policy document. Please check the policy syntax and ensure that Principals are valid.",
+        )
+    };
+    let mut policy: Value = serde_json::from_str(text).map_err(|_| invalid())?;
+    if !policy.is_object() {
+        return Err(invalid());
+    }
+    let expand = |s: &mut String| {
+        *s = tollgate_policy::expand_shorthand(
+            s,
+            tollgate_model::REGION,
+            tollgate_model::ACCOUNT_ID,
+            api_id,
+        );
+    };
+    if let Some(statements) = policy.get_mut("Statement") {
+        let statements: Vec<&mut Value> = match statements {
+            Value::Array(items) => items.iter_mut().collect(),
+            single => vec![single],
+        };
+        for st in statements {
+            for key in ["Resource", "NotResource"] {
+                match st.get_mut(key) {
+                    Some(Value::String(s)) => expand(s),
+                    Some(Value::Array(items)) => items.iter_mut().for_each(|i| {
+                        if let Value::String(s) = i {
+                            expand(s)
+                        }
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
+    tollgate_policy::PolicyDocument::from_value(&policy, Default::default())
+        .map_err(|_| invalid())?;
+    Ok(policy.to_string())
+}

@@ -1,0 +1,8 @@
+//! The management API as AWS's own SDK (`aws-sdk-apigateway`) sees it, against a real `tollgate
+//! serve`: one module per group of operations, and what the data plane makes of them.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod keys;
+mod restapis;
+mod sdk;

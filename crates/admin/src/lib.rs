@@ -9,6 +9,7 @@
 
 mod deployments;
 mod error;
+mod export;
 pub mod import;
 pub mod keys;
 mod methods;
@@ -16,7 +17,9 @@ mod patch;
 mod plans;
 mod resources;
 mod restapis;
+mod sdk_types;
 mod stages;
+mod tags;
 pub mod usage;
 
 use http::{Method, StatusCode};
@@ -25,21 +28,25 @@ use tollgate_store::SqliteStore;
 
 pub use error::ApiError;
 
-/// What a management call answers: a status and a JSON body, or an AWS error.
+/// What a management call answers: a status and a JSON body, or an AWS error, or (exports) a
+/// document with its own content type and headers.
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     /// `x-amzn-ErrorType` for errors.
     pub error_type: Option<&'static str>,
+    /// The body's `Content-Type` (JSON unless said otherwise).
+    pub content_type: &'static str,
+    /// Other headers (an export's `Content-Disposition`).
+    pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
 }
 
 impl Reply {
     fn json(status: StatusCode, value: &impl Serialize) -> Reply {
         Reply {
-            status,
-            error_type: None,
             body: serde_json::to_vec(value).unwrap_or_default(),
+            ..Reply::empty(status)
         }
     }
 
@@ -53,16 +60,18 @@ impl Reply {
         Reply {
             status,
             error_type: None,
+            content_type: "application/json",
+            headers: Vec::new(),
             body: Vec::new(),
         }
     }
 
     fn error(e: &ApiError) -> Reply {
         Reply {
-            status: e.status(),
             error_type: Some(e.error_type()),
             body: serde_json::to_vec(&serde_json::json!({ "message": e.message() }))
                 .unwrap_or_default(),
+            ..Reply::empty(e.status())
         }
     }
 }
@@ -73,6 +82,8 @@ pub struct Call<'a> {
     /// The raw (percent-encoded) path.
     pub path: &'a str,
     pub query: Option<&'a str>,
+    /// The `Accept` header (exports answer YAML for `application/yaml`).
+    pub accept: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -113,7 +124,10 @@ impl ManagementApi {
     /// for those).
     pub fn serves(path: &str) -> bool {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        matches!(first, "apikeys" | "usageplans" | "restapis")
+        matches!(
+            first,
+            "apikeys" | "usageplans" | "restapis" | "tags" | "sdktypes"
+        )
     }
 
     /// Answers one call; `None` when no operation has that method and path.
@@ -155,6 +169,8 @@ impl ManagementApi {
             }
             ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
+            ["tags", rest @ ..] => tags::route(store, call, rest).await?,
+            ["sdktypes", rest @ ..] => sdk_types::route(call, rest)?,
             _ => return None,
         };
         Some(result.unwrap_or_else(|e| Reply::error(&e)))
@@ -177,6 +193,9 @@ impl ManagementApi {
             [id] if m == Method::DELETE => restapis::delete(store, id).await,
             [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
             [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
+            [id, "stages", stage, "exports", kind] if m == Method::GET => {
+                export::get(store, call, id, stage, kind).await
+            }
             [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
             _ => return None,
         })

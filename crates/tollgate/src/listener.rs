@@ -74,9 +74,10 @@ impl Handler for Management {
             return response.map(tollgate_engine::body::full);
         }
         tracing::debug!(path, "unknown management operation");
-        json_response(
+        aws_error(
             http::StatusCode::NOT_FOUND,
-            Bytes::from_static(br#"{"message":"Unknown operation"}"#),
+            "UnknownOperationException",
+            "Unknown operation",
         )
     }
 }
@@ -102,6 +103,13 @@ impl Management {
             method: &parts.method,
             path: parts.uri.path(),
             query: parts.uri.query(),
+            // Several values: the last one is the caller's own (GetExport's `accepts`).
+            accept: parts
+                .headers
+                .get_all(http::header::ACCEPT)
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok()),
             body: &body,
         };
         let Some(reply) = self.api.handle(&call).await else {
@@ -111,14 +119,24 @@ impl Management {
                 "Unknown operation",
             );
         };
-        let mut response = if reply.body.is_empty() {
-            let mut r = Response::new(tollgate_engine::body::full(Bytes::new()));
-            *r.status_mut() = reply.status;
-            r
-        } else {
-            json_response(reply.status, Bytes::from(reply.body))
-        };
+        let mut response = Response::new(tollgate_engine::body::full(Bytes::from(reply.body)));
+        *response.status_mut() = reply.status;
         let headers = response.headers_mut();
+        let has_body = !matches!(
+            reply.status,
+            http::StatusCode::NO_CONTENT | http::StatusCode::ACCEPTED
+        );
+        if has_body {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static(reply.content_type),
+            );
+        }
+        for (name, value) in reply.headers {
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
         if let Some(kind) = reply.error_type {
             headers.insert("x-amzn-errortype", http::HeaderValue::from_static(kind));
         }

@@ -3,6 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod export;
 mod keys;
 mod restapis;
 mod sdk;

@@ -7,6 +7,7 @@
 //! and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
 //! gateway picks changes up within its poll interval.
 
+mod account;
 mod deployments;
 mod error;
 mod export;
@@ -109,15 +110,42 @@ impl Call<'_> {
     }
 }
 
+/// The account throttle the serving process enforces, as GetAccount reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountThrottle {
+    pub rate: f64,
+    pub burst: u64,
+}
+
+impl Default for AccountThrottle {
+    /// AWS's defaults: 10,000 requests per second, burst 5,000.
+    fn default() -> Self {
+        AccountThrottle {
+            rate: 10_000.0,
+            burst: 5_000,
+        }
+    }
+}
+
 /// The management API over a store.
 #[derive(Clone)]
 pub struct ManagementApi {
     store: SqliteStore,
+    throttle: AccountThrottle,
 }
 
 impl ManagementApi {
     pub fn new(store: SqliteStore) -> ManagementApi {
-        ManagementApi { store }
+        ManagementApi {
+            store,
+            throttle: AccountThrottle::default(),
+        }
+    }
+
+    /// Reports `throttle` as the account's throttle settings.
+    pub fn with_account_throttle(mut self, throttle: AccountThrottle) -> ManagementApi {
+        self.throttle = throttle;
+        self
     }
 
     /// Whether `path` belongs to an operation this API serves (the listener reads the body only
@@ -126,7 +154,7 @@ impl ManagementApi {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
         matches!(
             first,
-            "apikeys" | "usageplans" | "restapis" | "tags" | "sdktypes"
+            "apikeys" | "usageplans" | "restapis" | "tags" | "sdktypes" | "account"
         )
     }
 
@@ -170,6 +198,7 @@ impl ManagementApi {
             ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
             ["tags", rest @ ..] => tags::route(store, call, rest).await?,
+            ["account"] => account::route(store, self.throttle, call).await?,
             ["sdktypes", rest @ ..] => sdk_types::route(call, rest)?,
             _ => return None,
         };

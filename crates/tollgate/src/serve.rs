@@ -167,7 +167,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None,
         Management {
             functions: functions.clone(),
-            api: tollgate_admin::ManagementApi::new(store.clone()),
+            api: tollgate_admin::ManagementApi::new(store.clone()).with_account_throttle(
+                tollgate_admin::AccountThrottle {
+                    rate: args.account_rate,
+                    burst: u64::from(args.account_burst),
+                },
+            ),
         },
         shutdown_rx.clone(),
         grace,

@@ -3,7 +3,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-mod export;
 mod keys;
+mod misc;
 mod restapis;
 mod sdk;

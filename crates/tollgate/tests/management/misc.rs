@@ -1,4 +1,4 @@
-//! GetExport, tags and SDK types through the SDK; an unknown operation's error shape.
+//! GetExport, tags, SDK types and the account through the SDK; an unknown operation's error shape.
 
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 
@@ -169,4 +169,44 @@ async fn unknown_operations_get_awss_error_shape() {
         Some("UnknownOperationException")
     );
     assert_eq!(r.text(), r#"{"message":"Unknown operation"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_account_reports_the_gateways_throttle_and_keeps_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = ["--account-rate", "250", "--account-burst", "40"];
+    let mut server = common::Tollgate::start(&data, &args);
+    let sdk = crate::sdk::client_at(server.admin);
+    let account = sdk.get_account().send().await.expect("account");
+    let throttle = account.throttle_settings().expect("throttle");
+    assert_eq!((throttle.burst_limit(), throttle.rate_limit()), (40, 250.0));
+    assert_eq!(account.features(), ["UsagePlans"]);
+    assert_eq!(account.api_key_version(), Some("4"));
+    assert_eq!(account.cloudwatch_role_arn(), None);
+    let role = "arn:aws:iam::000000000000:role/apigw-logs";
+    let updated = sdk
+        .update_account()
+        .patch_operations(crate::sdk::replace("/cloudwatchRoleArn", role))
+        .send()
+        .await
+        .expect("updated");
+    assert_eq!(updated.cloudwatch_role_arn(), Some(role));
+    let e = sdk
+        .update_account()
+        .patch_operations(crate::sdk::replace("/throttleSettings/rateLimit", "1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"));
+    assert_eq!(
+        e.message(),
+        Some("Invalid patch path /throttleSettings/rateLimit")
+    );
+    // Stored: a restarted gateway reports it too.
+    server.terminate();
+    let server = common::Tollgate::start(&data, &args);
+    let sdk = crate::sdk::client_at(server.admin);
+    let account = sdk.get_account().send().await.expect("account");
+    assert_eq!(account.cloudwatch_role_arn(), Some(role));
 }

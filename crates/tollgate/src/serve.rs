@@ -118,8 +118,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let signals = ShutdownSignals::install()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let grace = Duration::from_secs(args.shutdown_grace);
+    let churn = Arc::new(crate::memory::ConnectionChurn::default());
+    let policy = listener::ConnectionPolicy {
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        grace: Duration::from_secs(args.shutdown_grace),
+        churn: churn.clone(),
+    };
     let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(churn.trim_after_waves(shutdown_rx.clone())));
 
     let data = TcpListener::bind(args.listen)
         .await
@@ -130,7 +136,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None,
         DataPlane(gateway.clone()),
         shutdown_rx.clone(),
-        grace,
+        policy.clone(),
     )));
     if let Some(tls_addr) = args.tls_listen {
         let config = crate::tls::server_config(
@@ -147,7 +153,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             Some(TlsAcceptor::from(config)),
             DataPlane(gateway.clone()),
             shutdown_rx.clone(),
-            grace,
+            policy.clone(),
         )));
     }
     let admin = TcpListener::bind(args.admin_listen)
@@ -162,7 +168,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             api: tollgate_admin::ManagementApi::new(store.clone()),
         },
         shutdown_rx.clone(),
-        grace,
+        policy,
     )));
     let watcher = tokio::spawn(reloader.watch(
         Duration::from_millis(args.poll_interval_ms.max(10)),

@@ -422,6 +422,11 @@ pub struct ServeArgs {
     /// How long to wait for in-flight requests on shutdown, in seconds
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Close a client connection that has had no request in progress for this many seconds
+    /// (HTTP/1 keep-alive and HTTP/2); an HTTP/1 request head must also arrive within it. 60 s,
+    /// the idle timeout of AWS's load balancers, is a little under nginx's 75 s keepalive_timeout
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
     /// AWS_IAM credentials (JSON: {"credentials":[{"accessKeyId","secretAccessKey","accountId",
     /// "arn","userId", optional "sessionToken","expiration","policy"}]}) that SigV4-signed
     /// requests are verified against

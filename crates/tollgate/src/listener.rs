@@ -1,9 +1,11 @@
 //! Accept loops: HTTP/1.1 and cleartext HTTP/2 on one port, TLS with ALPN on another, and the
-//! management listener. Each stops accepting when shutdown is signalled, then drains its
-//! connections (up to a grace period).
+//! management listener. Idle connections are closed after the idle timeout; each listener stops
+//! accepting when shutdown is signalled, then drains its connections (up to a grace period).
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,12 +15,14 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 use tollgate_engine::body::Body;
 use tollgate_engine::{ConnectionInfo, Gateway};
+
+use crate::connection::{Activity, CLOSE_MAX, Linger, StatusLine, idle};
+use crate::memory::{ConnectionChurn, OpenConnection};
 
 /// Something that answers requests from a peer.
 pub trait Handler: Clone + Send + Sync + 'static {
@@ -165,11 +169,31 @@ fn json_response(status: http::StatusCode, body: Bytes) -> Response<Body> {
     r
 }
 
-fn builder() -> auto::Builder<TokioExecutor> {
+/// How client connections are kept, on every listener.
+#[derive(Clone)]
+pub struct ConnectionPolicy {
+    /// A connection with no request in progress for this long is closed (HTTP/1 and HTTP/2); an
+    /// HTTP/1 request head must also arrive in full within it.
+    pub idle_timeout: Duration,
+    /// On shutdown, how long open connections may take to finish their requests.
+    pub grace: Duration,
+    /// Counts connections, so that the memory a wave of them used is given back.
+    pub churn: Arc<ConnectionChurn>,
+}
+
+/// The largest HTTP/1 read buffer per connection. API Gateway caps the request line and headers at
+/// 10 240 bytes each, so request heads fit; hyper's default (~400 KB) lets one large upload keep
+/// a connection's buffer big while it then sits idle.
+const MAX_HTTP1_BUFFER: usize = 64 * 1024;
+
+fn builder(idle_timeout: Duration) -> auto::Builder<TokioExecutor> {
     let mut b = auto::Builder::new(TokioExecutor::new());
+    // hyper starts this timer as soon as a connection waits for a request head, so it is also
+    // HTTP/1's keep-alive idle timeout.
     b.http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+        .header_read_timeout(idle_timeout)
+        .max_buf_size(MAX_HTTP1_BUFFER)
         .keep_alive(true);
     b.http2()
         .timer(TokioTimer::new())
@@ -178,16 +202,21 @@ fn builder() -> auto::Builder<TokioExecutor> {
 }
 
 /// Serves `handler` on `listener` (with TLS when `tls` is given) until `shutdown` flips, then
-/// waits up to `grace` for open connections to finish their requests.
+/// waits up to `policy.grace` for open connections to finish their requests.
+///
+/// Every connection is closed gracefully (the request in progress, if any, completes) once it
+/// has been idle for `policy.idle_timeout`, and its close lingers (see [`Linger`]) so that a
+/// client still sending a body reads the response instead of a reset.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     handler: H,
     mut shutdown: watch::Receiver<bool>,
-    grace: Duration,
+    policy: ConnectionPolicy,
 ) {
-    let builder = Arc::new(builder());
-    let graceful = GracefulShutdown::new();
+    let builder = Arc::new(builder(policy.idle_timeout));
+    // Every connection task holds a sender; once all are dropped, every connection has ended.
+    let (open_tx, mut all_closed) = mpsc::channel::<Infallible>(1);
     let is_tls = tls.is_some();
     let Ok(local) = listener.local_addr() else {
         tracing::error!("listener has no local address");
@@ -207,8 +236,12 @@ pub async fn serve<H: Handler>(
             _ = shutdown.changed() => break,
         };
         let _ = stream.set_nodelay(true);
+        let stream = Linger::new(stream);
+        let activity = Arc::new(Activity::default());
         let handler = handler.clone();
+        let requests = activity.clone();
         let service = service_fn(move |req: Request<Incoming>| {
+            let busy = requests.begin();
             let handler = handler.clone();
             let connection = ConnectionInfo {
                 peer,
@@ -216,20 +249,35 @@ pub async fn serve<H: Handler>(
                 tls: is_tls,
                 http2: req.version() == http::Version::HTTP_2,
             };
-            async move { Ok::<_, Infallible>(handler.call(req, connection).await) }
+            let http10 = req.version() == http::Version::HTTP_10;
+            async move {
+                let mut response = handler.call(req, connection).await;
+                drop(busy);
+                if http10 {
+                    // The status line says HTTP/1.1 (see `StatusLine`), so say what HTTP/1.0
+                    // implies, as nginx does: this response is the connection's last.
+                    response.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                }
+                Ok::<_, Infallible>(response)
+            }
         });
-        let watcher = graceful.watcher();
         let builder = builder.clone();
+        let watch = Watch {
+            shutdown: shutdown.clone(),
+            activity,
+            idle_timeout: policy.idle_timeout,
+            _open: (open_tx.clone(), policy.churn.opened()),
+        };
         match &tls {
             None => {
-                let conn = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .into_owned();
-                let conn = watcher.watch(conn);
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
+                    let conn = builder
+                        .serve_connection(TokioIo::new(StatusLine::new(stream)), service)
+                        .into_owned();
+                    watch.drive(conn, |c| c.graceful_shutdown(), peer).await;
                 });
             }
             Some(acceptor) => {
@@ -252,20 +300,58 @@ pub async fn serve<H: Handler>(
                         }
                     };
                     let conn = builder
-                        .serve_connection(TokioIo::new(tls_stream), service)
+                        .serve_connection(TokioIo::new(StatusLine::new(tls_stream)), service)
                         .into_owned();
-                    if let Err(e) = watcher.watch(conn).await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
+                    watch.drive(conn, |c| c.graceful_shutdown(), peer).await;
                 });
             }
         }
     }
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
+    drop(open_tx);
+    if tokio::time::timeout(policy.grace, all_closed.recv())
         .await
         .is_err()
     {
         tracing::warn!("grace period over: closing connections that are still busy");
+    }
+}
+
+/// What one connection task watches besides its connection.
+struct Watch {
+    shutdown: watch::Receiver<bool>,
+    activity: Arc<Activity>,
+    idle_timeout: Duration,
+    /// Held for the connection's lifetime: the listener's drain and the memory churn count.
+    _open: (mpsc::Sender<Infallible>, OpenConnection),
+}
+
+impl Watch {
+    /// Serves `conn` to its end; starts its graceful shutdown (`graceful`) when the server shuts
+    /// down or the connection has been idle for the idle timeout.
+    async fn drive<C, E>(mut self, conn: C, graceful: impl Fn(Pin<&mut C>), peer: SocketAddr)
+    where
+        C: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        tokio::pin!(conn);
+        let reason = tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            _ = self.shutdown.wait_for(|stop| *stop) => "shutdown",
+            _ = idle(&self.activity, self.idle_timeout) => "idle timeout",
+        };
+        tracing::debug!(%peer, reason, "closing the connection");
+        graceful(conn.as_mut());
+        // Bounded: an HTTP/2 client that never answers the closing PING must not keep it open.
+        match tokio::time::timeout(CLOSE_MAX, conn).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "connection ended with an error"),
+            Err(_) => tracing::debug!(%peer, "connection dropped: its close took too long"),
+        }
     }
 }

@@ -142,15 +142,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let signals = ShutdownSignals::install()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let grace = Duration::from_secs(args.shutdown_grace);
+    let churn = Arc::new(crate::memory::ConnectionChurn::default());
+    let policy = listener::ConnectionPolicy {
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        grace: Duration::from_secs(args.shutdown_grace),
+        churn: churn.clone(),
+    };
     let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(churn.trim_after_waves(shutdown_rx.clone())));
 
     tasks.push(tokio::spawn(listener::serve(
         data,
         None,
         DataPlane(gateway.clone()),
         shutdown_rx.clone(),
-        grace,
+        policy.clone(),
     )));
     if let Some((tls, config)) = tls {
         println!("TLS data plane listening on https://{}", tls.local_addr()?);
@@ -159,7 +165,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             Some(TlsAcceptor::from(config)),
             DataPlane(gateway.clone()),
             shutdown_rx.clone(),
-            grace,
+            policy.clone(),
         )));
     }
     tasks.push(tokio::spawn(listener::serve(
@@ -175,7 +181,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ),
         },
         shutdown_rx.clone(),
-        grace,
+        policy,
     )));
     let watcher = tokio::spawn(reloader.watch(
         Duration::from_millis(args.poll_interval_ms.max(10)),

@@ -390,6 +390,14 @@ pub struct ServeArgs {
     /// keys, usage), the Lambda Invoke API (/2015-03-31/functions/{name}/invocations) and /ping
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub admin_listen: SocketAddr,
+    /// How management calls are authenticated: `none` (only on a loopback --admin-listen) or
+    /// `sigv4` (AWS Signature Version 4, service `apigateway` — `lambda` for the Invoke API —
+    /// with a credential from --admin-credentials)
+    #[arg(long, value_enum, default_value = "none")]
+    pub admin_auth: AdminAuth,
+    /// The credentials management calls are signed with, in the --credentials file format
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_ADMIN_CREDENTIALS")]
+    pub admin_credentials: Option<PathBuf>,
     /// Import (or re-import) this OpenAPI/Swagger file and deploy it at start-up; repeatable
     #[arg(long = "api", value_name = "FILE")]
     pub apis: Vec<PathBuf>,
@@ -539,4 +547,13 @@ pub struct ApisArgs {
     pub listen: SocketAddr,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+}
+
+/// How the management listener authenticates calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminAuth {
+    /// No authentication: allowed only on a loopback address.
+    None,
+    /// AWS Signature Version 4 with a credential from --admin-credentials.
+    Sigv4,
 }

@@ -53,6 +53,8 @@ impl Handler for DataPlane {
 pub struct Management {
     pub functions: Arc<tollgate_lambda::FunctionHost>,
     pub api: tollgate_admin::ManagementApi,
+    /// The credentials calls must be SigV4-signed with; `None`: no authentication.
+    pub auth: Option<Arc<tollgate_iam::CredentialStore>>,
 }
 
 /// The largest management request body read (ImportRestApi documents are the big ones).
@@ -70,24 +72,6 @@ impl Handler for Management {
                 Bytes::from_static(br#"{"status":"ok"}"#),
             );
         }
-        let path = request.uri().path().to_owned();
-        if tollgate_admin::ManagementApi::serves(&path) {
-            return self.management_call(request).await;
-        }
-        if let Some(response) = tollgate_lambda::invoke_api(&*self.functions, request).await {
-            return response.map(tollgate_engine::body::full);
-        }
-        tracing::debug!(path, "unknown management operation");
-        aws_error(
-            http::StatusCode::NOT_FOUND,
-            "UnknownOperationException",
-            "Unknown operation",
-        )
-    }
-}
-
-impl Management {
-    async fn management_call(&self, request: Request<Incoming>) -> Response<Body> {
         use http_body_util::BodyExt;
         let (parts, body) = request.into_parts();
         let body = match http_body_util::Limited::new(body, MAX_MANAGEMENT_BODY)
@@ -103,6 +87,47 @@ impl Management {
                 );
             }
         };
+        let path = parts.uri.path().to_owned();
+        if let Some(credentials) = &self.auth {
+            // Lambda clients sign the Invoke API for `lambda`, everything else is `apigateway`.
+            let service = if path.starts_with("/2015-03-31/functions/") {
+                "lambda"
+            } else {
+                "apigateway"
+            };
+            let verified = tollgate_iam::verify_for(
+                &parts,
+                tollgate_iam::Payload::Bytes(&body),
+                credentials,
+                std::time::SystemTime::now(),
+                None,
+                service,
+            );
+            if let Err(e) = verified {
+                tracing::debug!(path, error = %e, "management call refused");
+                let status =
+                    http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::FORBIDDEN);
+                return aws_error(status, e.error_type(), &e.message());
+            }
+        }
+        if tollgate_admin::ManagementApi::serves(&path) {
+            return self.management_call(&parts, &body).await;
+        }
+        let request = Request::from_parts(parts, http_body_util::Full::new(body));
+        if let Some(response) = tollgate_lambda::invoke_api(&*self.functions, request).await {
+            return response.map(tollgate_engine::body::full);
+        }
+        tracing::debug!(path, "unknown management operation");
+        aws_error(
+            http::StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "Unknown operation",
+        )
+    }
+}
+
+impl Management {
+    async fn management_call(&self, parts: &http::request::Parts, body: &Bytes) -> Response<Body> {
         let call = tollgate_admin::Call {
             method: &parts.method,
             path: parts.uri.path(),
@@ -114,7 +139,7 @@ impl Management {
                 .iter()
                 .next_back()
                 .and_then(|v| v.to_str().ok()),
-            body: &body,
+            body,
         };
         let Some(reply) = self.api.handle(&call).await else {
             return aws_error(

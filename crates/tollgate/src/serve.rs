@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use tollgate_engine::{Gateway, Upstream};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
-use crate::cli::{BasePath, ServeArgs};
+use crate::cli::{AdminAuth, BasePath, ServeArgs};
 use crate::commands::{
     import_options, invoke_urls, open_store, print_diagnostics, read_definition, urls_base,
 };
@@ -47,6 +47,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let admin_auth = admin_credentials(&args)?;
     // Every address is bound before anything is imported or deployed: a port in use fails the
     // start without changing the store.
     let data = TcpListener::bind(args.listen)
@@ -173,6 +174,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None,
         Management {
             functions: functions.clone(),
+            auth: admin_auth,
             api: tollgate_admin::ManagementApi::new(store.clone()).with_account_throttle(
                 tollgate_admin::AccountThrottle {
                     rate: args.account_rate,
@@ -211,6 +213,39 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     functions.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The credentials management calls must be signed with (`None`: no authentication). Refuses an
+/// unauthenticated management listener on an address other machines can reach.
+fn admin_credentials(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<Arc<tollgate_iam::CredentialStore>>> {
+    match args.admin_auth {
+        AdminAuth::None => {
+            if !args.admin_listen.ip().is_loopback() {
+                anyhow::bail!(
+                    "refusing to serve the management API without authentication on {}, which \
+                     is not a loopback address: use --admin-auth sigv4 --admin-credentials FILE, \
+                     or a loopback --admin-listen",
+                    args.admin_listen
+                );
+            }
+            Ok(None)
+        }
+        AdminAuth::Sigv4 => {
+            let file = args.admin_credentials.as_ref().context(
+                "--admin-auth sigv4 needs --admin-credentials FILE (the credentials management calls are signed with)",
+            )?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let store = tollgate_iam::CredentialStore::from_json(&text)
+                .with_context(|| format!("{}: invalid credentials file", file.display()))?;
+            if store.is_empty() {
+                anyhow::bail!("{}: no credentials in the file", file.display());
+            }
+            Ok(Some(Arc::new(store)))
+        }
+    }
 }
 
 /// Imports `file` (replacing the API it was imported into before, if any) and deploys it to

@@ -210,3 +210,108 @@ async fn the_account_reports_the_gateways_throttle_and_keeps_its_settings() {
     let account = sdk.get_account().send().await.expect("account");
     assert_eq!(account.cloudwatch_role_arn(), Some(role));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn management_calls_can_require_sigv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("admin.json");
+    std::fs::write(
+        &credentials,
+        serde_json::json!({"credentials": [{
+            "accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "secret",
+            "accountId": "000000000000", "arn": "arn:aws:iam::000000000000:user/admin",
+            "userId": "AIDAADMIN"
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    let server = common::Tollgate::start(
+        &dir.path().join("data"),
+        &[
+            "--admin-auth",
+            "sigv4",
+            "--admin-credentials",
+            credentials.to_str().unwrap(),
+        ],
+    );
+    let signed = crate::sdk::client_at(server.admin);
+    signed
+        .create_rest_api()
+        .name("guarded")
+        .send()
+        .await
+        .expect("a signed call is served");
+    assert_eq!(
+        signed.get_rest_apis().send().await.unwrap().items().len(),
+        1
+    );
+
+    let e = crate::sdk::client_signing_as(server.admin, "AKIDEXAMPLE", "wrong")
+        .get_rest_apis()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("InvalidSignatureException"));
+    assert!(
+        e.message()
+            .is_some_and(|m| m.starts_with("The request signature we calculated does not match")),
+        "{e:?}"
+    );
+    let e = crate::sdk::client_signing_as(server.admin, "AKIDUNKNOWN", "secret")
+        .get_rest_apis()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("UnrecognizedClientException"));
+    assert_eq!(
+        e.message(),
+        Some("The security token included in the request is invalid.")
+    );
+
+    let http = common::Http::default();
+    let r = http.get(&format!("http://{}/restapis", server.admin)).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("MissingAuthenticationTokenException")
+    );
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+    let r = http.get(&format!("http://{}/ping", server.admin)).await;
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn an_unauthenticated_management_listener_must_be_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = common::tollgate(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "0.0.0.0:0",
+    ]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("refusing to serve the management API without authentication on 0.0.0.0:0"),
+        "{said}"
+    );
+    assert!(!data.exists(), "nothing was created");
+    let out = common::tollgate(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--admin-auth",
+        "sigv4",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--admin-auth sigv4 needs --admin-credentials FILE"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -27,12 +27,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use tollgate_lambda::{FunctionConfig, Runtime};
 
 mod apis;
 mod auth;
+mod code;
 mod eval;
 mod functions;
 mod loader;
@@ -201,6 +202,11 @@ pub struct SamOptions {
     pub parameter_overrides: BTreeMap<String, String>,
     /// A function's maximum concurrency when it sets no `ReservedConcurrentExecutions`.
     pub default_max_concurrency: usize,
+    /// A directory the loader may write to (the data directory's `sam/`): zip archives named by
+    /// `CodeUri`/`Code` are extracted into `code/`, inline code is written into `inline/`, each
+    /// in a directory named by a hash of its content. `None`: such functions are skipped with a
+    /// warning.
+    pub work_dir: Option<PathBuf>,
 }
 
 impl Default for SamOptions {
@@ -211,6 +217,7 @@ impl Default for SamOptions {
             stack_name: None,
             parameter_overrides: BTreeMap::new(),
             default_max_concurrency: 10,
+            work_dir: None,
         }
     }
 }

@@ -70,6 +70,8 @@ pub(crate) struct Loader<'a> {
     pub(crate) root: &'a Node,
     /// Parameter values: strings, or lists for `CommaDelimitedList` / `List<...>`.
     pub(crate) params: BTreeMap<String, Value>,
+    /// Parameters with neither a `Default` nor an override (CloudFormation would ask for them).
+    pub(crate) unset_params: HashSet<String>,
     pub(crate) resources: Vec<Res<'a>>,
     pub(crate) by_id: HashMap<String, usize>,
     /// True when some function has an `Api` event without `RestApiId`.
@@ -121,6 +123,119 @@ impl<'a> Loader<'a> {
     }
 }
 
+impl Loader<'_> {
+    /// Why CloudFormation could not create the resource `id`, if something it depends on (its
+    /// `Ref`s, `Fn::GetAtt`s, `Fn::Sub` variables and `DependsOn`, followed through other
+    /// resources) is a parameter without a value or a name the template does not define.
+    /// Names SAM generates from a resource's logical id (`{Function}Role`, `{Api}{Stage}Stage`,
+    /// `ServerlessRestApi`) count as defined.
+    pub(crate) fn deploy_blocker(&self, id: &str) -> Option<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut todo: Vec<&str> = vec![id];
+        while let Some(current) = todo.pop() {
+            if !seen.insert(current) {
+                continue;
+            }
+            let Some(res) = self.resource(current) else {
+                continue;
+            };
+            let mut names: Vec<String> = Vec::new();
+            let mut nodes: Vec<&Node> = vec![res.node];
+            while let Some(n) = nodes.pop() {
+                match &n.v {
+                    V::Seq(items) => nodes.extend(items),
+                    V::Map(entries) => {
+                        for (k, child) in entries {
+                            match (k.as_str(), &child.v) {
+                                ("Ref", V::Str(name)) => names.push(name.clone()),
+                                ("Fn::GetAtt", V::Str(s)) => {
+                                    names.push(s.split('.').next().unwrap_or_default().to_owned());
+                                }
+                                ("Fn::GetAtt", V::Seq(items)) => {
+                                    names.extend(
+                                        items.first().and_then(Node::as_str).map(str::to_owned),
+                                    );
+                                }
+                                ("Fn::Sub", _) => {
+                                    let (text, vars) = match &child.v {
+                                        V::Str(t) => (Some(t.as_str()), None),
+                                        V::Seq(items) => {
+                                            (items.first().and_then(Node::as_str), items.get(1))
+                                        }
+                                        _ => (None, None),
+                                    };
+                                    for var in text.map(sub_variables).unwrap_or_default() {
+                                        if vars.and_then(|v| v.get(&var)).is_none() {
+                                            names.push(
+                                                var.split('.')
+                                                    .next()
+                                                    .unwrap_or_default()
+                                                    .to_owned(),
+                                            );
+                                        }
+                                    }
+                                    nodes.push(child);
+                                }
+                                ("DependsOn", V::Str(name)) => names.push(name.clone()),
+                                ("DependsOn", V::Seq(items)) if std::ptr::eq(n, res.node) => {
+                                    names.extend(
+                                        items.iter().filter_map(Node::as_str).map(str::to_owned),
+                                    );
+                                }
+                                _ => nodes.push(child),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for name in names {
+                if name.starts_with("AWS::") {
+                    continue;
+                }
+                if self.unset_params.contains(&name) {
+                    return Some(format!("parameter {name} has no value"));
+                }
+                if self.params.contains_key(&name) {
+                    continue;
+                }
+                if let Some(r) = self.resource(&name) {
+                    todo.push(r.id.as_str());
+                    continue;
+                }
+                let generated = name == IMPLICIT_API
+                    || name == "ServerlessHttpApi"
+                    || self
+                        .resources
+                        .iter()
+                        .any(|r| name.starts_with(r.id.as_str()));
+                if !generated {
+                    return Some(format!("'{name}' is not defined in the template"));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The `${Name}` and `${Name.Attr}` variables of a `Fn::Sub` string (`${!Literal}` is text).
+fn sub_variables(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            break;
+        };
+        let name = after[..end].trim();
+        if !name.starts_with('!') && !name.is_empty() {
+            out.push(name.to_owned());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
 pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<SamApp, SamError> {
     let fail = |message: String, pos: Option<Pos>| SamError {
         errors: vec![diagnostic("", pos.unwrap_or_default(), message)],
@@ -152,6 +267,7 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         stack_name: stack_name(opts, dir),
         root: &root,
         params: BTreeMap::new(),
+        unset_params: HashSet::new(),
         resources: Vec::new(),
         by_id: HashMap::new(),
         implicit_api: false,
@@ -392,6 +508,7 @@ impl<'a> Loader<'a> {
                         "Parameter {name} has no Default and no override; references to it resolve to the placeholder '{name}' (pass a value with the parameter overrides)"
                     ),
                 );
+                self.unset_params.insert(name.clone());
                 self.params.insert(name.clone(), Value::String(name));
                 continue;
             };

@@ -12,13 +12,16 @@ use tollgate_store::{DeployRequest, SqliteStore, Store};
 /// Loads the template, stores its functions (replacing those an earlier load of the same template
 /// stored, so that functions removed from the template go) and stores and deploys its APIs.
 /// Prints the template's warnings and errors; returns false when the template is refused.
+/// `work_dir` is where zip archives of code are extracted and inline code is written.
 pub async fn load_and_deploy(
     store: &SqliteStore,
     template: &Path,
     parameter_overrides: BTreeMap<String, String>,
+    work_dir: &Path,
 ) -> anyhow::Result<bool> {
     let options = SamOptions {
         parameter_overrides,
+        work_dir: Some(work_dir.to_owned()),
         ..SamOptions::default()
     };
     let app = match tollgate_sam::load_file(template, &options) {

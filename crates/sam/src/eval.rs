@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Number, Value};
 
+use crate::gateway;
 use crate::loader::{
     IMPLICIT_API, LAMBDA_FUNCTION, Loader, SERVERLESS_API, SERVERLESS_FUNCTION, value_text,
 };
@@ -263,7 +264,34 @@ impl<'a> Loader<'a> {
         }
         match ty.as_str() {
             SERVERLESS_FUNCTION | LAMBDA_FUNCTION => Some(Value::String(self.function_name(name))),
-            SERVERLESS_API => Some(Value::String(self.api_id(name))),
+            SERVERLESS_API | gateway::REST_API => Some(Value::String(self.api_id(name))),
+            gateway::STAGE => {
+                let node = props.and_then(|p| p.get("StageName"));
+                match node.and_then(|n| {
+                    self.hop(|l| l.eval_text(n, &format!("Resources.{name}.Properties.StageName")))
+                }) {
+                    Some(Some(Ok(stage))) => Some(Value::String(stage)),
+                    _ => Some(self.placeholder(
+                        path,
+                        pos,
+                        name.to_owned(),
+                        format!("!Ref {name}: the stage has no StageName"),
+                    )),
+                }
+            }
+            gateway::MODEL => {
+                let model = self
+                    .hop(|l| l.model_name(name))
+                    .unwrap_or_else(|| name.to_owned());
+                Some(Value::String(model))
+            }
+            gateway::DOMAIN_NAME => {
+                let pos_of = self.resource(name).map(|r| r.node.pos).unwrap_or_default();
+                match self.hop(|l| l.domain_name_of(name, props, pos_of)) {
+                    Some(Some(domain)) => Some(Value::String(domain)),
+                    _ => Some(Value::String(name.to_owned())),
+                }
+            }
             _ => {
                 if let Some((_, prop)) = NAMED_BY.iter().find(|(t, _)| *t == ty)
                     && let Some(node) = props.and_then(|p| p.get(prop))
@@ -271,7 +299,9 @@ impl<'a> Loader<'a> {
                 {
                     return Some(Value::String(value));
                 }
-                if matches!(ty.as_str(), API_KEY | USAGE_PLAN | USAGE_PLAN_KEY) {
+                if matches!(ty.as_str(), API_KEY | USAGE_PLAN | USAGE_PLAN_KEY)
+                    || gateway::GENERATED_IDS.contains(&ty.as_str())
+                {
                     return Some(self.placeholder(
                         path,
                         pos,
@@ -433,7 +463,7 @@ impl<'a> Loader<'a> {
                 shown,
                 format!("!GetAtt {res}.{attr}: Tollgate resolves only the Arn attribute of functions"),
             ),
-            (SERVERLESS_API, _) => self.placeholder(
+            (SERVERLESS_API | gateway::REST_API, _) => self.placeholder(
                 path,
                 pos,
                 shown,

@@ -36,6 +36,7 @@ mod auth;
 mod code;
 mod eval;
 mod functions;
+mod gateway;
 mod loader;
 mod usage;
 mod yaml;
@@ -58,6 +59,9 @@ pub struct SamApp {
     /// The `AWS::ApiGateway::UsagePlanKey` resources, in template order, as `(plan, key)`: the
     /// logical ids of an [`SamPlanResource`] and a [`SamApiKey`] of this application.
     pub usage_plan_keys: Vec<(String, String)>,
+    /// The `AWS::ApiGateway::DomainName` resources with their `BasePathMapping`s, in template
+    /// order.
+    pub domains: Vec<SamDomain>,
     /// Everything ignored, approximated or unresolved, as `"{path}: {message}"` (with
     /// `(line L, column C)` when known), in template order.
     pub warnings: Vec<String>,
@@ -80,6 +84,9 @@ pub struct SamApi {
     pub stage_name: String,
     /// `Variables`: the stage's variables.
     pub variables: BTreeMap<String, String>,
+    /// The API's other stages, each deployed like the first (an `AWS::ApiGateway::RestApi` may
+    /// have several `AWS::ApiGateway::Stage`s; SAM APIs have one).
+    pub more_stages: Vec<SamStage>,
     /// `EndpointConfiguration` type (`EDGE`, `REGIONAL`, `PRIVATE`) when given.
     pub endpoint_type: Option<String>,
     /// The API as an OpenAPI 3.0.1 document (or Swagger 2.0 when the template's
@@ -92,6 +99,38 @@ pub struct SamApi {
     /// the plan (once for all APIs when [`SamUsagePlan::shared`]), attaches this API's stage,
     /// and creates the key and adds it to the plan.
     pub usage_plan: Option<SamUsagePlan>,
+}
+
+/// A stage of an API: its name and variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamStage {
+    /// `StageName`.
+    pub name: String,
+    /// `Variables`.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// An `AWS::ApiGateway::DomainName` and the `AWS::ApiGateway::BasePathMapping`s onto it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamDomain {
+    /// `DomainName`, lower case.
+    pub name: String,
+    /// The mappings, in template order.
+    pub mappings: Vec<SamBasePathMapping>,
+}
+
+/// One `AWS::ApiGateway::BasePathMapping`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamBasePathMapping {
+    /// `BasePath`: one path segment; `None` maps the domain's root.
+    pub base_path: Option<String>,
+    /// `RestApiId`: the id of one of [`SamApp::apis`].
+    pub api_id: String,
+    /// `Stage`; `None`: the first path segment after the base path names the stage.
+    pub stage: Option<String>,
 }
 
 /// A usage plan SAM creates (`AWS::ApiGateway::UsagePlan`, with an `AWS::ApiGateway::ApiKey`

@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::gateway;
 use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{self, Node, Pos, V};
 use crate::{Diagnostic, SamApp, SamError, SamOptions};
@@ -291,8 +292,10 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
     }
     l.find_implicit_api();
     let (functions, events) = l.functions();
-    let apis = l.apis(&events, &functions);
+    let mut apis = l.apis(&events, &functions);
+    apis.extend(l.rest_apis());
     let gateway = l.gateway_resources(&apis);
+    let domains = l.domains(&apis);
     l.other_resources();
     if !l.d.errors.is_empty() {
         return Err(l.into_error());
@@ -304,6 +307,7 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         api_keys: gateway.api_keys,
         usage_plans: gateway.usage_plans,
         usage_plan_keys: gateway.usage_plan_keys,
+        domains,
         warnings: l.d.warnings,
     })
 }
@@ -351,12 +355,22 @@ impl<'a> Loader<'a> {
 
     fn sections(&mut self) {
         let root = self.root;
+        let serverless = root.get("Globals").is_some()
+            || root.get("Resources").is_some_and(|r| {
+                r.entries().iter().any(|(_, res)| {
+                    res.get("Type")
+                        .and_then(Node::as_str)
+                        .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+                })
+            });
         match root.get("Transform") {
+            // A plain CloudFormation template, as `cdk synth` writes, needs none.
+            None if !serverless => {}
             None => self.warn(
                 "Transform",
                 Pos::default(),
                 format!(
-                    "The template has no 'Transform: {SERVERLESS_TRANSFORM}'; reading it as a SAM template anyway"
+                    "The template uses SAM (Globals, AWS::Serverless::* resources) but has no 'Transform: {SERVERLESS_TRANSFORM}', without which CloudFormation would refuse it; reading it as a SAM template anyway"
                 ),
             ),
             Some(t) => {
@@ -705,6 +719,8 @@ impl<'a> Loader<'a> {
             match ty.as_str() {
                 SERVERLESS_FUNCTION | LAMBDA_FUNCTION | SERVERLESS_API | API_KEY | USAGE_PLAN
                 | USAGE_PLAN_KEY => {}
+                // The CDK's version report changes nothing.
+                t if gateway::HANDLED.contains(&t) || t == "AWS::CDK::Metadata" => {}
                 "AWS::Serverless::HttpApi" => self.warn(
                     &path,
                     pos,

@@ -117,7 +117,57 @@ pub async fn load_and_deploy(
     gateway_resources(store, &app)
         .await
         .context("creating the template's API keys and usage plans")?;
+    stages_and_domains(store, template, &app)
+        .await
+        .context("deploying the template's other stages and its domain names")?;
     Ok(true)
+}
+
+/// The APIs' stages beyond the first (an `AWS::ApiGateway::RestApi` may have several), and
+/// the template's custom domain names with their base path mappings.
+async fn stages_and_domains(
+    store: &SqliteStore,
+    template: &Path,
+    app: &tollgate_sam::SamApp,
+) -> anyhow::Result<()> {
+    use tollgate_model::{BasePathMapping, DomainName};
+    for api in &app.apis {
+        for stage in &api.more_stages {
+            let request = DeployRequest {
+                stage_name: stage.name.clone(),
+                description: Some(format!("tollgate serve --sam {}", template.display())),
+                variables: stage.variables.clone(),
+                ..Default::default()
+            };
+            store.deploy(&api.id, &request).await.with_context(|| {
+                format!("deploying API {} to stage {}", api.logical_id, stage.name)
+            })?;
+        }
+    }
+    for domain in &app.domains {
+        store
+            .put_domain_name(&DomainName::new(&domain.name))
+            .await?;
+        for m in &domain.mappings {
+            let mapping = BasePathMapping {
+                base_path: m
+                    .base_path
+                    .clone()
+                    .unwrap_or_else(|| BasePathMapping::NONE.to_owned()),
+                rest_api_id: m.api_id.clone(),
+                stage: m.stage.clone(),
+            };
+            store.put_base_path_mapping(&domain.name, &mapping).await?;
+            println!(
+                "domain {}/{} -> API {} stage {}",
+                domain.name,
+                m.base_path.as_deref().unwrap_or(""),
+                m.api_id,
+                m.stage.as_deref().unwrap_or("(from the path)")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The template's `AWS::ApiGateway::ApiKey`, `UsagePlan` and `UsagePlanKey` resources, matched by

@@ -623,3 +623,72 @@ Resources:
     );
     assert_eq!(http.get(&url).await.status, 403);
 }
+
+/// The CDK fixture: `cdk synth` of a small app (`crates/sam/tests/fixtures/cdk-items`).
+fn cdk_template() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sam/tests/fixtures/cdk-items/cdk.out/ItemsStack.template.json")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cdk_synthesized_rest_api_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = cdk_template();
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--sam", template.to_str().unwrap()],
+    );
+    let id = server.api_id_for_stage("prod");
+    let http = Http::default();
+    let url = |path: &str| server.url(&id, "prod", path);
+    let key = [("x-api-key", "items-key-value-0123456789")];
+
+    // GET /items requires the usage plan's API key.
+    let r = http.get(&url("/items")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Forbidden"}"#);
+    let r = http.send(Method::GET, &url("/items"), &key, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"resource": "/items", "path": "/items", "method": "GET", "id": null,
+               "stage": "prod", "function": "ItemsFunction736859B1"})
+    );
+
+    // The {id} resource, through the same Lambda proxy integration.
+    let r = http.get(&url("/items/42")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"resource": "/items/{id}", "path": "/items/42", "method": "GET", "id": "42",
+               "stage": "prod", "function": "ItemsFunction736859B1"})
+    );
+
+    // POST /items: the request validator checks the body against the Item model.
+    let json_ct = [("content-type", "application/json")];
+    let r = http
+        .send(Method::POST, &url("/items"), &json_ct, r#"{"name":"pen"}"#)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["method"], "POST");
+    let r = http
+        .send(
+            Method::POST,
+            &url("/items"),
+            &json_ct,
+            r#"{"colour":"red"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.text(), r#"{"message":"Invalid request body"}"#);
+
+    // The MOCK method.
+    let r = http.get(&url("/health")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), r#"{"status": "ok"}"#);
+
+    // No such resource.
+    let r = http.get(&url("/nope")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+}

@@ -357,14 +357,20 @@ impl<'a> Loader<'a> {
         };
         let (api, (stage, stage_pos), throttle) = (api?, stage?, throttle?);
         if stage != api.stage_name && !api.more_stages.iter().any(|s| s.name == stage) {
-            let stages: Vec<&str> = std::iter::once(api.stage_name.as_str())
-                .chain(api.more_stages.iter().map(|s| s.name.as_str()))
+            let stages: Vec<String> = std::iter::once(&api.stage_name)
+                .chain(api.more_stages.iter().map(|s| &s.name))
+                .map(|s| format!("'{s}'"))
                 .collect();
+            let its = if stages.len() == 1 {
+                "its stage is"
+            } else {
+                "its stages are"
+            };
             self.error(
                 &stage_path,
                 stage_pos,
                 format!(
-                    "API {} has no stage '{stage}': its stages are {}",
+                    "API {} has no stage '{stage}': {its} {}",
                     api.logical_id,
                     stages.join(", ")
                 ),

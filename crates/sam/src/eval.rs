@@ -11,6 +11,7 @@ use crate::gateway;
 use crate::loader::{
     IMPLICIT_API, LAMBDA_FUNCTION, Loader, SERVERLESS_API, SERVERLESS_FUNCTION, value_text,
 };
+use crate::nested;
 use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{Node, Pos, V};
 
@@ -265,6 +266,10 @@ impl<'a> Loader<'a> {
         match ty.as_str() {
             SERVERLESS_FUNCTION | LAMBDA_FUNCTION => Some(Value::String(self.function_name(name))),
             SERVERLESS_API | gateway::REST_API => Some(Value::String(self.api_id(name))),
+            nested::APPLICATION | nested::STACK => Some(Value::String(format!(
+                "arn:aws:cloudformation:{}:{}:stack/{}-{name}/00000000-0000-0000-0000-000000000000",
+                self.opts.region, self.opts.account_id, self.stack_name
+            ))),
             gateway::STAGE => {
                 let node = props.and_then(|p| p.get("StageName"));
                 match node.and_then(|n| {
@@ -453,6 +458,21 @@ impl<'a> Loader<'a> {
             );
         }
         match (ty.as_str(), attr) {
+            (nested::APPLICATION | nested::STACK, _) if attr.starts_with("Outputs.") => {
+                let output = attr.trim_start_matches("Outputs.");
+                let value = self
+                    .nested_stack(res)
+                    .and_then(|outputs| outputs.get(output).cloned());
+                match value {
+                    Some(v) => v,
+                    None => self.placeholder(
+                        path,
+                        pos,
+                        shown,
+                        format!("!GetAtt {res}.{attr}: the nested stack {res} was not loaded or has no output {output}"),
+                    ),
+                }
+            }
             (SERVERLESS_FUNCTION | LAMBDA_FUNCTION, "Arn") => {
                 let name = self.function_name(res);
                 Value::String(self.function_arn(&name))

@@ -153,7 +153,6 @@ impl<'a> Loader<'a> {
             .filter(|r| r.enabled && (r.ty == SERVERLESS_FUNCTION || r.ty == LAMBDA_FUNCTION))
             .map(|r| (r.id.clone(), r.ty.clone(), r.node))
             .collect();
-        self.unique_names(&list);
         for (id, ty, node) in list {
             let own = node.get("Properties").cloned().unwrap_or_else(empty_map);
             let own = if matches!(own.v, V::Null) {
@@ -187,30 +186,47 @@ impl<'a> Loader<'a> {
     /// something that cannot exist (a parameter without a value, an undefined name), which
     /// would stop the deployment first. Otherwise, as `sam local` serves such templates, the
     /// later function is served under its logical id, with a warning.
-    fn unique_names(&mut self, list: &[(String, String, &'a Node)]) {
-        let mut taken: HashMap<String, String> = HashMap::new();
-        for (id, _, node) in list {
-            let name = self.function_name(id);
-            let Some(first) = taken.get(&name).cloned() else {
-                taken.insert(name, id.clone());
+    ///
+    /// Names taken by functions of other stacks of the application
+    /// ([`Loader::external_names`]) count too, as the first users of their names.
+    pub(crate) fn unique_names(&mut self) {
+        let list: Vec<(String, &'a Node)> = self
+            .resources
+            .iter()
+            .filter(|r| r.enabled && (r.ty == SERVERLESS_FUNCTION || r.ty == LAMBDA_FUNCTION))
+            .map(|r| (r.id.clone(), r.node))
+            .collect();
+        // name → (who, named by FunctionName, logical id when in this template)
+        let mut taken: HashMap<String, (String, bool, Option<String>)> = self
+            .external_names
+            .iter()
+            .map(|(name, (who, explicit))| (name.clone(), (who.clone(), *explicit, None)))
+            .collect();
+        let explicit = |l: &Self, f: &str| {
+            l.resource(f)
+                .and_then(|r| r.properties())
+                .is_some_and(|p| p.get("FunctionName").is_some())
+        };
+        for (id, node) in list {
+            let name = self.function_name(&id);
+            let mine = explicit(self, &id);
+            let Some((first, first_explicit, first_local)) = taken.get(&name).cloned() else {
+                taken.insert(name, (id.clone(), mine, Some(id.clone())));
                 continue;
             };
             let path = format!("Resources.{id}.Properties.FunctionName");
-            let explicit = |l: &Self, f: &str| {
-                l.resource(f)
-                    .and_then(|r| r.properties())
-                    .is_some_and(|p| p.get("FunctionName").is_some())
-            };
             let pos = node
                 .get("Properties")
                 .and_then(|p| p.get("FunctionName"))
                 .map_or(node.pos, |n| n.pos);
-            let blocked = [first.as_str(), id.as_str()].iter().find_map(|f| {
-                self.deploy_blocker(f)
-                    .map(|why| format!("{f} cannot be created ({why})"))
-            });
-            let both_named = explicit(self, &first) && explicit(self, id);
-            if both_named && blocked.is_none() {
+            let blocked = first_local
+                .iter()
+                .chain(std::iter::once(&id))
+                .find_map(|f| {
+                    self.deploy_blocker(f)
+                        .map(|why| format!("{f} cannot be created ({why})"))
+                });
+            if first_explicit && mine && blocked.is_none() {
                 self.error(
                     &path,
                     pos,
@@ -244,7 +260,7 @@ impl<'a> Loader<'a> {
                 format!("Function name '{name}' is used by {first} and {id} ({why}); as sam local does, Tollgate serves {id} under the name '{served}', and its events and references reach it there"),
             );
             self.fn_names.insert(id.clone(), served.clone());
-            taken.insert(served, id.clone());
+            taken.insert(served, (id.clone(), mine, Some(id.clone())));
         }
     }
 

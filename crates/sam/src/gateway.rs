@@ -91,8 +91,22 @@ struct Child<'a> {
 impl<'a> Loader<'a> {
     /// The logical id that `Ref X` or `Fn::GetAtt [X, Attribute]` names (after `Fn::If`s), and
     /// the attribute.
+    ///
+    /// A plain string that is the logical id of a resource of the template is read as a `Ref`
+    /// to it, with a warning (CloudFormation would take it as a literal id; `sam local` reads
+    /// it as a reference).
     fn target(&mut self, n: &'a Node, path: &str) -> Option<(String, Option<String>)> {
         let n = self.pick(n, path)?;
+        if let V::Str(s) = &n.v
+            && self.resource(s).is_some()
+        {
+            self.warn(
+                path,
+                n.pos,
+                format!("'{s}' is a logical id written as a string: CloudFormation needs !Ref {s} (it would take the string as an id); read as a reference, as sam local does"),
+            );
+            return Some((s.clone(), None));
+        }
         match n.intrinsic() {
             Some(("Ref", arg)) => arg.as_str().map(|s| (s.to_owned(), None)),
             Some(("Fn::GetAtt", arg)) => match &arg.v {
@@ -132,10 +146,10 @@ impl<'a> Loader<'a> {
         for child in children {
             let path = format!("Resources.{}.Properties.RestApiId", child.id);
             let Some(n) = child.props.and_then(|p| p.get("RestApiId")) else {
-                self.error(
+                self.warn(
                     &path,
                     child.pos,
-                    format!("Missing RestApiId: the API this {} belongs to", child.ty),
+                    format!("{} {} has no RestApiId (the API it belongs to, which CloudFormation requires); it is not added to any API", child.ty, child.id),
                 );
                 continue;
             };
@@ -874,7 +888,11 @@ impl<'a> Loader<'a> {
                 }
                 Some((r, None)) if names.paths.contains_key(&r) => names.paths.get(&r).cloned(),
                 Some((r, None)) if self.resource(&r).is_some_and(|x| x.ty == RESOURCE) => {
-                    // That resource had an error, already reported.
+                    self.warn(
+                        &at("ResourceId"),
+                        n.pos,
+                        format!("{r} is not a resource of API {} (see its own messages); the method is not added", names.api),
+                    );
                     return;
                 }
                 _ => {
@@ -1363,10 +1381,11 @@ impl<'a> Loader<'a> {
     /// `AWS::ApiGateway::Deployment`s, in template order.
     fn stages(&mut self, api: &str, children: &[Child<'a>]) -> Vec<SamStage> {
         let mut stages: Vec<SamStage> = Vec::new();
-        for c in children
+        let ordered = children
             .iter()
-            .filter(|c| c.ty == STAGE || c.ty == DEPLOYMENT)
-        {
+            .filter(|c| c.ty == STAGE)
+            .chain(children.iter().filter(|c| c.ty == DEPLOYMENT));
+        for c in ordered {
             let base = format!("Resources.{}.Properties", c.id);
             let (name_key, vars_at, ignored): (&str, String, &[&str]) = if c.ty == STAGE {
                 self.known_properties(

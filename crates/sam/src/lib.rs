@@ -38,6 +38,7 @@ mod eval;
 mod functions;
 mod gateway;
 mod loader;
+mod nested;
 mod usage;
 mod yaml;
 
@@ -300,7 +301,7 @@ pub fn load(
     template_dir: &Path,
     options: &SamOptions,
 ) -> Result<SamApp, SamError> {
-    loader::load(template, template_dir, options)
+    loader::load(template, template_dir, options, None)
 }
 
 /// Reads the template file at `path` (its directory is the template directory).
@@ -318,5 +319,5 @@ pub fn load_file(path: &Path, options: &SamOptions) -> Result<SamApp, SamError> 
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    load(&bytes, dir, options)
+    loader::load(&bytes, dir, options, Some(path))
 }

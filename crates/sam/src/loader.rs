@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 use crate::gateway;
+use crate::nested;
 use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{self, Node, Pos, V};
 use crate::{Diagnostic, SamApp, SamError, SamOptions};
@@ -86,12 +87,28 @@ pub(crate) struct Loader<'a> {
     /// Bytes of strings evaluation has produced, and whether the budget ran out.
     pub(crate) produced: usize,
     pub(crate) exhausted: bool,
+    /// Where this template sits among the application's stacks.
+    pub(crate) nesting: Nesting,
+    /// Function names other stacks of the application use, growing as nested stacks load:
+    /// name → (who, whether `FunctionName` sets it).
+    pub(crate) external_names: HashMap<String, (String, bool)>,
+    /// The nested stacks loaded so far, by logical id: their outputs, `None` when not loaded.
+    pub(crate) nested: HashMap<String, Option<BTreeMap<String, Value>>>,
+    /// What the nested stacks serve.
+    pub(crate) nested_apps: Vec<SamApp>,
     pub(crate) d: Diags,
 }
 
 impl<'a> Loader<'a> {
     pub(crate) fn warn(&mut self, path: &str, pos: Pos, message: impl Into<String>) {
         let text = diagnostic(path, pos, message).to_string();
+        if self.d.seen.insert(text.clone()) {
+            self.d.warnings.push(text);
+        }
+    }
+
+    /// A warning already written in full (a nested stack's, prefixed with where it is).
+    pub(crate) fn warn_raw(&mut self, text: String) {
         if self.d.seen.insert(text.clone()) {
             self.d.warnings.push(text);
         }
@@ -237,7 +254,42 @@ fn sub_variables(text: &str) -> Vec<String> {
     out
 }
 
-pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<SamApp, SamError> {
+/// Loads a root template; `file` (when it is one) lets nested stacks that include it again be
+/// refused at once.
+pub(crate) fn load(
+    template: &[u8],
+    dir: &Path,
+    opts: &SamOptions,
+    file: Option<&Path>,
+) -> Result<SamApp, SamError> {
+    let nesting = Nesting {
+        chain: file
+            .and_then(|f| std::fs::canonicalize(f).ok())
+            .into_iter()
+            .collect(),
+        ..Nesting::default()
+    };
+    load_stack(template, dir, opts, &nesting).map(|(app, _)| app)
+}
+
+/// Where a template sits among the application's stacks.
+#[derive(Default, Clone)]
+pub(crate) struct Nesting {
+    /// 0 for the root template.
+    pub(crate) depth: usize,
+    /// The files of the nested templates being loaded, outermost first (cycles).
+    pub(crate) chain: Vec<PathBuf>,
+    /// Function names other stacks use: name → (who, whether `FunctionName` sets it).
+    pub(crate) names: HashMap<String, (String, bool)>,
+}
+
+/// Loads one stack; with its `Outputs` evaluated when it is a nested one.
+pub(crate) fn load_stack(
+    template: &[u8],
+    dir: &Path,
+    opts: &SamOptions,
+    nesting: &Nesting,
+) -> Result<(SamApp, BTreeMap<String, Value>), SamError> {
     let fail = |message: String, pos: Option<Pos>| SamError {
         errors: vec![diagnostic("", pos.unwrap_or_default(), message)],
         warnings: Vec::new(),
@@ -279,6 +331,10 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         depth: 0,
         produced: 0,
         exhausted: false,
+        nesting: nesting.clone(),
+        external_names: nesting.names.clone(),
+        nested: HashMap::new(),
+        nested_apps: Vec::new(),
         d: Diags::default(),
     };
     for (pos, message) in yaml_warnings {
@@ -291,25 +347,49 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         return Err(l.into_error());
     }
     l.find_implicit_api();
-    let (functions, events) = l.functions();
+    l.unique_names();
+    l.nested_stacks();
+    let (mut functions, events) = l.functions();
     let mut apis = l.apis(&events, &functions);
     apis.extend(l.rest_apis());
+    let mut api_keys = Vec::new();
+    let mut usage_plans = Vec::new();
+    let mut usage_plan_keys = Vec::new();
+    let mut domains = Vec::new();
+    // The nested stacks' parts come first: what this template creates may refer to them.
+    for child in std::mem::take(&mut l.nested_apps) {
+        functions.extend(child.functions);
+        apis.extend(child.apis);
+        api_keys.extend(child.api_keys);
+        usage_plans.extend(child.usage_plans);
+        usage_plan_keys.extend(child.usage_plan_keys);
+        domains.extend(child.domains);
+    }
     let gateway = l.gateway_resources(&apis);
-    let domains = l.domains(&apis);
+    api_keys.extend(gateway.api_keys);
+    usage_plans.extend(gateway.usage_plans);
+    usage_plan_keys.extend(gateway.usage_plan_keys);
+    domains.extend(l.domains(&apis));
     l.other_resources();
+    let outputs = if nesting.depth > 0 {
+        l.outputs()
+    } else {
+        BTreeMap::new()
+    };
     if !l.d.errors.is_empty() {
         return Err(l.into_error());
     }
-    Ok(SamApp {
+    let app = SamApp {
         stack_name: l.stack_name.clone(),
         functions,
         apis,
-        api_keys: gateway.api_keys,
-        usage_plans: gateway.usage_plans,
-        usage_plan_keys: gateway.usage_plan_keys,
+        api_keys,
+        usage_plans,
+        usage_plan_keys,
         domains,
         warnings: l.d.warnings,
-    })
+    };
+    Ok((app, outputs))
 }
 
 /// `AWS::StackName`: the option, else the template directory's name (characters CloudFormation
@@ -718,7 +798,7 @@ impl<'a> Loader<'a> {
             let path = format!("Resources.{id}");
             match ty.as_str() {
                 SERVERLESS_FUNCTION | LAMBDA_FUNCTION | SERVERLESS_API | API_KEY | USAGE_PLAN
-                | USAGE_PLAN_KEY => {}
+                | USAGE_PLAN_KEY | nested::APPLICATION | nested::STACK => {}
                 // The CDK's version report changes nothing.
                 t if gateway::HANDLED.contains(&t) || t == "AWS::CDK::Metadata" => {}
                 "AWS::Serverless::HttpApi" => self.warn(

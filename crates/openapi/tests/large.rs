@@ -67,7 +67,9 @@ fn six_megabytes_of_tiny_yaml_nodes_are_refused_by_name() {
     match import(doc.as_bytes(), &ImportOptions::default()) {
         Ok(_) => {}
         Err(e) => assert!(
-            e.errors.iter().all(|d| !d.message.contains("budget breached")),
+            e.errors
+                .iter()
+                .all(|d| !d.message.contains("budget breached")),
             "{e}"
         ),
     }

@@ -1,11 +1,16 @@
-//! AWS SAM templates for Tollgate: the functions and the REST APIs of a SAM application, ready
-//! to be created, imported and deployed by `tollgate serve --sam template.yaml`.
+//! AWS SAM and CloudFormation templates for Tollgate: the functions and the REST APIs of an
+//! application, ready to be created, imported and deployed by `tollgate serve --sam
+//! template.yaml`. SAM templates and plain CloudFormation (what `sam build` and `cdk synth`
+//! write) load alike.
 //!
 //! [`load`] reads a template (YAML or JSON, short-form tags such as `!Ref`, `!Sub` and `!GetAtt`
 //! kept by saphyr's parser), resolves the intrinsic functions a local run needs, applies
 //! `Globals`, and returns:
-//! - one [`FunctionConfig`] per `AWS::Serverless::Function` (and plain `AWS::Lambda::Function`
-//!   with local code), named by `FunctionName` or else the logical id, as `sam local` does;
+//! - one [`FunctionConfig`] per `AWS::Serverless::Function` and `AWS::Lambda::Function` whose
+//!   code is local (a directory, a zip archive extracted into [`SamOptions::work_dir`], inline
+//!   code written there as `index.py`/`index.js`, or a CDK asset named by
+//!   `Metadata.aws:asset:path`), named by `FunctionName` or else the logical id, as `sam local`
+//!   does;
 //! - one [`SamApi`] per REST API: each `AWS::Serverless::Api` and, when functions have `Api`
 //!   events without `RestApiId`, the implicit `ServerlessRestApi` (stage `Prod`). Each carries an
 //!   OpenAPI document that `tollgate_openapi::import` accepts (checked by [`load`] itself), with
@@ -13,6 +18,14 @@
 //!   and `Auth` (API and event level) written as the SAM translator writes it: Lambda and Cognito
 //!   authorizers, `AWS_IAM` and API keys as security schemes and method requirements, resource
 //!   policies as `x-amazon-apigateway-policy`; usage plans come out as [`SamUsagePlan`]s;
+//! - one [`SamApi`] per `AWS::ApiGateway::RestApi`, its `Resource`, `Method`, `Model`,
+//!   `RequestValidator`, `Authorizer` and `GatewayResponse` resources written into the same
+//!   kind of OpenAPI document (over its `Body` or local `BodyS3Location` when it has one), at
+//!   the stages its `Stage`s and `Deployment`s' `StageName` give;
+//! - the functions and APIs of nested stacks whose template is a local file
+//!   (`AWS::Serverless::Application`, `AWS::CloudFormation::Stack`), with the parameters the
+//!   parent passes and their `Outputs` readable by `Fn::GetAtt Stack.Outputs.Name`;
+//! - the `AWS::ApiGateway::DomainName`s and `BasePathMapping`s as [`SamDomain`]s;
 //! - the plain `AWS::ApiGateway::ApiKey`, `AWS::ApiGateway::UsagePlan` and
 //!   `AWS::ApiGateway::UsagePlanKey` resources of the template as [`SamApiKey`]s,
 //!   [`SamPlanResource`]s and `(plan, key)` pairs, their `!Ref`s resolved to logical ids, API

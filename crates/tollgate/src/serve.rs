@@ -96,7 +96,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(template) = &args.sam {
         let overrides = crate::commands::parse_variables(&args.parameter_overrides)
             .context("--parameter-override")?;
-        if !crate::sam::load_and_deploy(&store, template, overrides).await? {
+        let work_dir = args.store.data_dir.join("sam");
+        if !crate::sam::load_and_deploy(&store, template, overrides, &work_dir).await? {
             return Ok(ExitCode::FAILURE);
         }
     }

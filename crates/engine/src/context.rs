@@ -40,8 +40,9 @@ pub struct RequestContext {
     /// The path after the stage (or a custom domain's base path), percent-encoding kept, dot
     /// segments resolved: the proxy event's `path`.
     pub request_path: String,
-    /// The method ARN access control evaluates (policies, authorizers, IAM), set by routing:
-    /// see [`crate::path::arn_path`].
+    /// The method ARN access control evaluates (policies, authorizers, IAM), set by routing for
+    /// methods with a resource policy or an authorization (empty otherwise): see
+    /// [`crate::path::arn_path`].
     pub method_arn: String,
     pub connection: ConnectionInfo,
     /// `$context.identity.*` beyond the source IP and user agent: the API key, the IAM caller.

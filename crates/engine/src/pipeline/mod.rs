@@ -165,15 +165,20 @@ impl Gateway {
         ctx.http_method = method.as_str().to_owned();
         ctx.path_params = params;
         // The one method ARN every access phase evaluates: the routed verb (after
-        // `X-HTTP-Method-Override`, the real verb for `ANY`) on the routed resource.
-        ctx.method_arn = tollgate_policy::method_arn(
-            crate::integration::lambda::REGION,
-            crate::context::ACCOUNT_ID,
-            &ctx.api_id,
-            &ctx.stage,
-            &ctx.http_method,
-            &crate::path::arn_path(&compiled.resource_path, &ctx.path_params),
-        );
+        // `X-HTTP-Method-Override`, the real verb for `ANY`) on the routed resource. Built only
+        // for methods something evaluates it for.
+        let evaluated = stage.resource_policy.is_some()
+            || !matches!(compiled.authorization, MethodAuthorization::None);
+        if evaluated {
+            ctx.method_arn = tollgate_policy::method_arn(
+                crate::integration::lambda::REGION,
+                crate::context::ACCOUNT_ID,
+                &ctx.api_id,
+                &ctx.stage,
+                &ctx.http_method,
+                &crate::path::arn_path(&compiled.resource_path, &ctx.path_params),
+            );
+        }
         let raw_query = request.uri().query().map(str::to_owned);
         ctx.query = raw_query
             .as_deref()

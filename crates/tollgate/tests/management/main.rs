@@ -1,6 +1,7 @@
 //! The management API as AWS's own SDK (`aws-sdk-apigateway`) sees it, against a real `tollgate
 //! serve`: one module per group of operations, and what the data plane makes of them.
 
+mod aws_cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod keys;

@@ -2,22 +2,30 @@
 //! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
 //!
 //! Served so far: REST APIs (`/restapis`, with ImportRestApi and PutRestApi), their resources,
-//! methods, integrations and responses (`/restapis/{id}/resources/...`), API keys (`/apikeys`,
-//! with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`)
-//! and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
+//! methods, integrations and responses (`/restapis/{id}/resources/...`), models (with
+//! GetModelTemplate), request validators, authorizers and gateway responses
+//! (`/restapis/{id}/models`, `.../requestvalidators`, `.../authorizers`,
+//! `.../gatewayresponses`), deployments and stages, API keys (`/apikeys`, with ImportApiKeys'
+//! CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and usage
+//! (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
 //! gateway picks changes up within its poll interval.
 
+mod authorizers;
 mod deployments;
 mod error;
+mod gateway_responses;
 pub mod import;
 pub mod keys;
 mod methods;
+mod models;
+mod parts;
 mod patch;
 mod plans;
 mod resources;
 mod restapis;
 mod stages;
 pub mod usage;
+mod validators;
 
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -178,6 +186,14 @@ impl ManagementApi {
             [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
             [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
             [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
+            [id, "models", rest @ ..] => models::route(store, call, id, rest).await?,
+            [id, "requestvalidators", rest @ ..] => {
+                validators::route(store, call, id, rest).await?
+            }
+            [id, "authorizers", rest @ ..] => authorizers::route(store, call, id, rest).await?,
+            [id, "gatewayresponses", rest @ ..] => {
+                gateway_responses::route(store, call, id, rest).await?
+            }
             _ => return None,
         })
     }

@@ -4,5 +4,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod keys;
+mod models;
 mod restapis;
 mod sdk;

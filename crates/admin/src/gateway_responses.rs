@@ -7,7 +7,8 @@
 //! the class default has none: what the data plane answers for it. A PUT replaces the
 //! customisation and fills in the type's own defaults for what it leaves out; an update starts
 //! from the current customisation or the type's own default; a delete returns the type to its
-//! default.
+//! default. REQUEST_TOO_LARGE is accepted like every type of AWS's enumeration, but the data
+//! plane does not apply its customisation (see `GatewayResponseType::customizable`).
 
 use std::collections::BTreeMap;
 

@@ -15,6 +15,10 @@ use tollgate_model::{ApiDefinition, Model};
 /// How many references and nested schemas are followed before a sample is cut short.
 const MAX_DEPTH: usize = 16;
 
+/// The sample number of AWS's documented example (not an approximation of π).
+#[allow(clippy::approx_constant)]
+const SAMPLE_NUMBER: f64 = 3.1415;
+
 /// How many values a sample may hold: a schema whose properties refer back to it several times
 /// would otherwise grow exponentially with [`MAX_DEPTH`].
 const MAX_VALUES: usize = 10_000;
@@ -86,7 +90,7 @@ impl Sampler<'_> {
         });
         match kind {
             "string" => json!("foo"),
-            "number" => json!(3.1415),
+            "number" => json!(SAMPLE_NUMBER),
             "integer" => json!(42),
             "boolean" => json!(true),
             "null" => Value::Null,

@@ -74,6 +74,18 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A store error as the management API reports it, except that an unknown API reads as
+    /// `instead`: AWS answers several operations on an unknown API with the error of the item
+    /// they name (`Invalid model name specified: X`, not `Invalid API identifier specified`).
+    pub(crate) fn unknown_api_as(e: StoreError, instead: ApiError) -> ApiError {
+        match e {
+            StoreError::ApiNotFound(_) => instead,
+            e => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         let message = e.to_string();

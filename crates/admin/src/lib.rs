@@ -2,18 +2,26 @@
 //! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
 //!
 //! Served so far: REST APIs (`/restapis`, with ImportRestApi and PutRestApi), their resources,
-//! methods, integrations and responses (`/restapis/{id}/resources/...`), API keys (`/apikeys`,
-//! with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`)
-//! and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
+//! methods, integrations and responses (`/restapis/{id}/resources/...`), models (with
+//! GetModelTemplate), request validators, authorizers and gateway responses
+//! (`/restapis/{id}/models`, `.../requestvalidators`, `.../authorizers`,
+//! `.../gatewayresponses`), deployments, stages and GetExport, API keys (`/apikeys`, with
+//! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
+//! usage (`/usageplans/{id}/usage`), tags (`/tags/{arn}`), SDK types (`/sdktypes`) and the
+//! account (`/account`). Every operation reads and writes the store; a running
 //! gateway picks changes up within its poll interval.
 
 mod account;
+mod authorizers;
 mod deployments;
 mod error;
 mod export;
+mod gateway_responses;
 pub mod import;
 pub mod keys;
 mod methods;
+mod models;
+mod parts;
 mod patch;
 mod plans;
 mod resources;
@@ -22,6 +30,7 @@ mod sdk_types;
 mod stages;
 mod tags;
 pub mod usage;
+mod validators;
 
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -226,6 +235,14 @@ impl ManagementApi {
                 export::get(store, call, id, stage, kind).await
             }
             [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
+            [id, "models", rest @ ..] => models::route(store, call, id, rest).await?,
+            [id, "requestvalidators", rest @ ..] => {
+                validators::route(store, call, id, rest).await?
+            }
+            [id, "authorizers", rest @ ..] => authorizers::route(store, call, id, rest).await?,
+            [id, "gatewayresponses", rest @ ..] => {
+                gateway_responses::route(store, call, id, rest).await?
+            }
             _ => return None,
         })
     }

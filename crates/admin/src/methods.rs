@@ -220,17 +220,17 @@ fn authorization_type(s: &str, at: &str) -> Result<AuthorizationType, ApiError> 
     })
 }
 
-/// The references a method makes must resolve: its authorizer (for CUSTOM and Cognito), its
-/// validator and its request models.
+/// The references a method makes must resolve: its authorizer (for CUSTOM a Lambda one, for
+/// Cognito a Cognito one), its validator and its request models.
 fn check_method_refs(d: &ApiDefinition, m: &Method) -> Result<(), ApiError> {
     if matches!(
         m.authorization_type,
         AuthorizationType::Custom | AuthorizationType::CognitoUserPools
-    ) && !m
-        .authorizer_id
-        .as_deref()
-        .is_some_and(|id| d.authorizers.iter().any(|a| a.id == id))
-    {
+    ) && !m.authorizer_id.as_deref().is_some_and(|id| {
+        d.authorizers
+            .iter()
+            .any(|a| a.id == id && crate::authorizers::fits(m.authorization_type, &a.kind))
+    }) {
         return Err(ApiError::bad(
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         ));

@@ -15,6 +15,8 @@ pub(crate) struct PatchBody {
 #[derive(Debug, Deserialize)]
 pub(crate) struct PatchOperation {
     pub op: String,
+    /// Empty when the operation has none (AWS then answers `Invalid patch path null`).
+    #[serde(default)]
     pub path: String,
     #[serde(default)]
     pub value: Option<String>,
@@ -51,9 +53,26 @@ impl PatchOperation {
             .map_err(|_| ApiError::bad(format!("Invalid value '{v}' for patch path {}", self.path)))
     }
 
-    /// AWS's error for a path the resource does not have.
+    /// AWS's error for a path the resource does not have (`null` for a missing path).
     pub fn invalid_path(&self) -> ApiError {
-        ApiError::bad(format!("Invalid patch path {}", self.path))
+        let path = if self.path.is_empty() {
+            "null"
+        } else {
+            &self.path
+        };
+        ApiError::bad(format!("Invalid patch path {path}"))
+    }
+
+    /// AWS's error for a path outside a resource's short list of replaceable paths (models,
+    /// request validators): `Invalid patch path  '/x' specified for op 'replace'. Must be one
+    /// of: [/a, /b]`.
+    pub fn not_one_of(&self, allowed: &[&str]) -> ApiError {
+        ApiError::bad(format!(
+            "Invalid patch path  '{}' specified for op '{}'. Must be one of: [{}]",
+            self.path,
+            self.op,
+            allowed.join(", ")
+        ))
     }
 
     /// AWS's error for an operation a path does not take.

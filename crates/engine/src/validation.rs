@@ -70,7 +70,9 @@ impl<'a> ModelCache<'a> {
         }
     }
 
-    fn get(&mut self, name: &str) -> Result<Arc<Validator>, ModelError> {
+    /// The compiled model `name`, its `$ref`s to the API's other models resolved; an error when
+    /// the API has no such model or its schema is not a draft-4 schema that compiles.
+    pub fn get(&mut self, name: &str) -> Result<Arc<Validator>, ModelError> {
         if let Some(v) = self.compiled.get(name) {
             return Ok(v.clone());
         }

@@ -6,5 +6,6 @@ mod aws_cli;
 mod common;
 mod keys;
 mod misc;
+mod models;
 mod restapis;
 mod sdk;

@@ -1,0 +1,48 @@
+//! What the collections of an API's definition beside its resources (models, request
+//! validators, authorizers, gateway responses) share: reading and editing the definition with
+//! the answer AWS gives each operation for an unknown API, and finding the methods that use a
+//! part, so that a part in use is never deleted from under them.
+
+use tollgate_model::{ApiDefinition, HttpMethod, Method, Resource};
+use tollgate_store::{SqliteStore, Store, StoreError};
+
+use crate::ApiError;
+
+/// The API's current definition; an unknown API is `missing`.
+pub(crate) async fn read(
+    store: &SqliteStore,
+    api_id: &str,
+    missing: ApiError,
+) -> Result<ApiDefinition, ApiError> {
+    store
+        .api_definition(api_id)
+        .await
+        .map_err(|e| ApiError::unknown_api_as(e, missing))
+}
+
+/// Edits the API's current definition in one transaction (see [`crate::edit`]); an unknown API
+/// is `missing`.
+pub(crate) async fn edit<T, F>(
+    store: &SqliteStore,
+    api_id: &str,
+    missing: ApiError,
+    edit: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut ApiDefinition) -> Result<T, ApiError> + Send + 'static,
+{
+    store
+        .edit_api(api_id, move |d| edit(d).map_err(StoreError::from))
+        .await
+        .map_err(|e| ApiError::unknown_api_as(e, missing))
+}
+
+/// Every method of the API with its resource, in resource order.
+pub(crate) fn methods(d: &ApiDefinition) -> impl Iterator<Item = (&Resource, HttpMethod, &Method)> {
+    d.resources.iter().flat_map(|r| {
+        r.resource_methods
+            .iter()
+            .map(move |(verb, method)| (r, *verb, method))
+    })
+}

@@ -57,6 +57,7 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
         description: body.description,
         stage_description: body.stage_description,
         variables: body.variables,
+        ..Default::default()
     };
     let (deployment, _) = store.create_deployment(api_id, &request).await?;
     Ok(Reply::json(StatusCode::CREATED, &deployment))

@@ -239,8 +239,8 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let request = DeployRequest {
         stage_name: args.stage.clone(),
         description: args.description.clone(),
-        stage_description: None,
         variables,
+        ..Default::default()
     };
     let (deployment, stage) = store.deploy(&args.api, &request).await?;
     match args.output {

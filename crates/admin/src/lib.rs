@@ -2,9 +2,10 @@
 //! error types), so AWS SDKs and tools work against Tollgate with only the endpoint changed.
 //!
 //! Served so far: REST APIs (`/restapis`, with ImportRestApi and PutRestApi), their resources,
-//! methods, integrations and responses (`/restapis/{id}/resources/...`), API keys (`/apikeys`,
-//! with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`)
-//! and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
+//! methods, integrations and responses (`/restapis/{id}/resources/...`), deployments and stages
+//! with canaries and cache flushes (`/restapis/{id}/deployments`, `/restapis/{id}/stages`), API
+//! keys (`/apikeys`, with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys
+//! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
 //! gateway picks changes up within its poll interval.
 
 mod deployments;
@@ -194,6 +195,28 @@ where
     Ok(store
         .edit_api(api_id, move |d| {
             edit(d).map_err(tollgate_store::StoreError::from)
+        })
+        .await?)
+}
+
+/// Edits a stored stage in one transaction (see [`tollgate_store::Store::edit_stage`]), with the
+/// management API's errors.
+async fn edit_stage<T, F>(
+    store: &SqliteStore,
+    api_id: &str,
+    stage_name: &str,
+    edit: F,
+) -> Result<(T, tollgate_model::Stage), ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut tollgate_model::Stage, &[tollgate_model::Deployment]) -> Result<T, ApiError>
+        + Send
+        + 'static,
+{
+    use tollgate_store::Store;
+    Ok(store
+        .edit_stage(api_id, stage_name, move |s, d| {
+            edit(s, d).map_err(tollgate_store::StoreError::from)
         })
         .await?)
 }

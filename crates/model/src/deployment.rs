@@ -48,7 +48,8 @@ impl CanarySettings {
 }
 
 /// The cache capacities AWS offers, in GB (`Stage.cacheClusterSize`).
-pub const CACHE_CLUSTER_SIZES: [&str; 8] = ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+pub const CACHE_CLUSTER_SIZES: [&str; 8] =
+    ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
 
 /// Per-method stage settings, keyed in [`Stage::method_settings`] by `*/*` or
 /// `{resourcePath without leading /}/{VERB}`.

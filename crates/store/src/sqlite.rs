@@ -880,7 +880,11 @@ fn load_deployments(conn: &Connection, api_id: &str) -> Result<Vec<Deployment>, 
 }
 
 /// AWS's refusal of a stage whose deployment, or whose canary's, does not exist.
-fn check_stage_deployments(conn: &Connection, api_id: &str, stage: &Stage) -> Result<(), StoreError> {
+fn check_stage_deployments(
+    conn: &Connection,
+    api_id: &str,
+    stage: &Stage,
+) -> Result<(), StoreError> {
     let canary = stage
         .canary_settings
         .as_ref()

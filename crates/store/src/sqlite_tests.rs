@@ -1114,16 +1114,25 @@ async fn create_stage_refuses_taken_names_and_unknown_deployments() {
     assert_eq!(store.get_stage(&api_id, "dev").await.unwrap(), dev);
 
     let e = store.create_stage(&api_id, &dev).await.unwrap_err();
-    assert!(matches!(&e, StoreError::Conflict(m) if m == "Stage already exists"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::Conflict(m) if m == "Stage already exists"),
+        "{e:?}"
+    );
     let e = store
         .create_stage(&api_id, &Stage::new("qa", "nope00"))
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
     let mut canary = Stage::new("qa", deployment.id.clone());
     canary.canary_settings = Some(CanarySettings::on("nope00"));
     let e = store.create_stage(&api_id, &canary).await.unwrap_err();
-    assert!(matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
     let e = store
         .create_stage("nosuchapi0", &Stage::new("qa", deployment.id.clone()))
         .await
@@ -1169,7 +1178,10 @@ async fn edit_stage_is_one_transaction_that_checks_deployments() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::BadRequest(m) if m == "no"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "no"),
+        "{e:?}"
+    );
     let e = store
         .edit_stage(&api_id, "prod", |stage, _| {
             stage.deployment_id = "nope00".to_owned();
@@ -1177,7 +1189,10 @@ async fn edit_stage_is_one_transaction_that_checks_deployments() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
     let e = store
         .edit_stage(&api_id, "prod", |stage, _| {
             stage.canary_settings = Some(CanarySettings::on("nope00"));
@@ -1185,7 +1200,10 @@ async fn edit_stage_is_one_transaction_that_checks_deployments() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
     let e = store
         .edit_stage(&api_id, "prod", |stage, _| {
             stage.stage_name = "other".to_owned();
@@ -1278,7 +1296,10 @@ async fn canary_deployments_and_what_they_protect() {
     let (candidate, stage) = store.deploy(&api_id, &canary(25.0)).await.unwrap();
     assert_eq!(stage.deployment_id, production.id, "production stays");
     let settings = stage.canary_settings.clone().expect("a canary");
-    assert_eq!(settings.deployment_id.as_deref(), Some(candidate.id.as_str()));
+    assert_eq!(
+        settings.deployment_id.as_deref(),
+        Some(candidate.id.as_str())
+    );
     assert_eq!(settings.percent_traffic, 25.0);
     assert_eq!(settings.stage_variable_overrides["v"], "canary");
 
@@ -1303,7 +1324,10 @@ async fn canary_deployments_and_what_they_protect() {
         })
         .await
         .unwrap();
-    store.delete_deployment(&api_id, &candidate.id).await.unwrap();
+    store
+        .delete_deployment(&api_id, &candidate.id)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -1320,7 +1344,10 @@ async fn deployment_descriptions_change() {
         .unwrap();
     assert_eq!(changed.description.as_deref(), Some("v2"));
     assert_eq!(changed.created_date, d.created_date);
-    assert_eq!(store.get_deployment(&api_id, &d.id).await.unwrap().0, changed);
+    assert_eq!(
+        store.get_deployment(&api_id, &d.id).await.unwrap().0,
+        changed
+    );
     let e = store
         .set_deployment_description(&api_id, "nope00", None)
         .await

@@ -17,7 +17,7 @@ mod patch;
 mod plans;
 mod resources;
 mod restapis;
-mod stages;
+pub mod stages;
 pub mod usage;
 
 use http::{Method, StatusCode};

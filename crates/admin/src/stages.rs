@@ -254,6 +254,39 @@ fn require_deployment(deployments: &[Deployment], id: &str) -> Result<(), ApiErr
     }
 }
 
+/// Points `stage` at `deployment_id`, one of `deployments` (the API's, oldest first), or, when
+/// it is `None`, at the deployment made just before the stage's current one: a rollback. The
+/// UpdateStage path `/deploymentId` and `tollgate rollback` both go through here, inside
+/// [`tollgate_store::Store::edit_stage`].
+pub fn point_stage(
+    stage: &mut Stage,
+    deployments: &[Deployment],
+    deployment_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let target = match deployment_id {
+        Some(id) => {
+            require_deployment(deployments, id)?;
+            id.to_owned()
+        }
+        None => {
+            let current = deployments
+                .iter()
+                .position(|d| d.id == stage.deployment_id);
+            match current.and_then(|i| i.checked_sub(1)) {
+                Some(i) => deployments[i].id.clone(),
+                None => {
+                    return Err(ApiError::bad(format!(
+                        "Stage {} has no deployment older than {} to roll back to",
+                        stage.stage_name, stage.deployment_id
+                    )));
+                }
+            }
+        }
+    };
+    stage.deployment_id = target;
+    Ok(())
+}
+
 /// Applies one UpdateStage operation.
 fn patch_stage(
     stage: &mut Stage,
@@ -285,11 +318,7 @@ fn patch_stage(
         return Ok(());
     }
     match path {
-        "/deploymentId" => {
-            let id = op.set_value()?;
-            require_deployment(deployments, id)?;
-            stage.deployment_id = id.to_owned();
-        }
+        "/deploymentId" => point_stage(stage, deployments, Some(op.set_value()?))?,
         "/description" | "/clientCertificateId" => {
             let value = match op.op.as_str() {
                 "add" | "replace" => op.optional_value(),
@@ -852,6 +881,10 @@ mod tests {
             apply(&mut stage, &[op("replace", "/deploymentId", Some("zz"))]).unwrap_err(),
             "Deployment id does not exist"
         );
+        let d = deployments();
+        point_stage(&mut stage, &d, None).unwrap();
+        assert_eq!(stage.deployment_id, "d1", "rolled back to the one before");
+        assert!(point_stage(&mut stage, &d, None).is_err(), "nothing older");
         assert_eq!(
             apply(&mut stage, &[op("replace", "/cacheClusterSize", Some("2"))]).unwrap_err(),
             "Invalid value '2' for patch path /cacheClusterSize"

@@ -6,3 +6,4 @@ mod common;
 mod keys;
 mod restapis;
 mod sdk;
+mod stages;

@@ -296,20 +296,32 @@ async fn deployments(command: DeploymentsCommand) -> anyhow::Result<ExitCode> {
                     args.api, args.api
                 );
             }
-            for d in &deployments {
-                let mut serving = using(&d.id, false);
-                serving.extend(using(&d.id, true).into_iter().map(|s| format!("{s} (canary)")));
-                let stages = if serving.is_empty() {
-                    "-".to_owned()
-                } else {
-                    serving.join(",")
-                };
-                println!(
-                    "{}  {}  {stages}  {}",
+            let rows: Vec<(&tollgate_model::Deployment, String)> = deployments
+                .iter()
+                .map(|d| {
+                    let mut serving = using(&d.id, false);
+                    serving.extend(
+                        using(&d.id, true)
+                            .into_iter()
+                            .map(|s| format!("{s} (canary)")),
+                    );
+                    let stages = if serving.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        serving.join(",")
+                    };
+                    (d, stages)
+                })
+                .collect();
+            let width = rows.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+            for (d, stages) in &rows {
+                let line = format!(
+                    "{}  {}  {stages:<width$}  {}",
                     d.id,
                     utc(d.created_date),
                     d.description.as_deref().unwrap_or("")
                 );
+                println!("{}", line.trim_end());
             }
         }
     }

@@ -269,9 +269,7 @@ pub fn point_stage(
             id.to_owned()
         }
         None => {
-            let current = deployments
-                .iter()
-                .position(|d| d.id == stage.deployment_id);
+            let current = deployments.iter().position(|d| d.id == stage.deployment_id);
             match current.and_then(|i| i.checked_sub(1)) {
                 Some(i) => deployments[i].id.clone(),
                 None => {
@@ -572,12 +570,10 @@ fn patch_access_log(stage: &mut Stage, op: &PatchOperation) -> Result<(), ApiErr
                 .clone()
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| ApiError::bad("Access Log value must not be empty"))?;
-            let settings = stage
-                .access_log_settings
-                .get_or_insert_with(|| AccessLogSettings {
-                    format: None,
-                    destination_arn: None,
-                });
+            let settings = stage.access_log_settings.get_or_insert(AccessLogSettings {
+                format: None,
+                destination_arn: None,
+            });
             if arn {
                 settings.destination_arn = Some(value);
             } else {

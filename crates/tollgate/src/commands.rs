@@ -330,9 +330,8 @@ async fn deployments(command: DeploymentsCommand) -> anyhow::Result<ExitCode> {
 
 /// Epoch seconds as `YYYY-MM-DD HH:MM:SS UTC`.
 fn utc(epoch_seconds: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     time::OffsetDateTime::from_unix_timestamp(epoch_seconds)
         .ok()
         .and_then(|t| t.format(&format).ok())

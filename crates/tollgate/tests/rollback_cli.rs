@@ -54,7 +54,14 @@ async fn deployments_are_listed_and_a_rollback_reaches_a_running_serve() {
     assert!(body_until(&url, "v2").await.contains("v2"));
 
     let out = tollgate(&[
-        "deployments", "list", "--data-dir", d, "--api", &id, "--output", "json",
+        "deployments",
+        "list",
+        "--data-dir",
+        d,
+        "--api",
+        &id,
+        "--output",
+        "json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -80,9 +87,15 @@ async fn deployments_are_listed_and_a_rollback_reaches_a_running_serve() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with(&old), "{text}");
-    assert!(lines[0].contains(" UTC  -     tollgate serve --api "), "{text}");
+    assert!(
+        lines[0].contains(" UTC  -     tollgate serve --api "),
+        "{text}"
+    );
     assert!(lines[1].starts_with(&new), "{text}");
-    assert!(lines[1].contains(" UTC  prod  tollgate serve --api "), "{text}");
+    assert!(
+        lines[1].contains(" UTC  prod  tollgate serve --api "),
+        "{text}"
+    );
 
     // The default rollback: the deployment before the current one.
     let out = tollgate(&["rollback", "--data-dir", d, "--api", &id, "--stage", "prod"]);
@@ -101,7 +114,16 @@ async fn deployments_are_listed_and_a_rollback_reaches_a_running_serve() {
 
     // Forward again, by id.
     let out = tollgate(&[
-        "rollback", "--data-dir", d, "--api", &id, "--stage", "prod", "--to", &new, "--output",
+        "rollback",
+        "--data-dir",
+        d,
+        "--api",
+        &id,
+        "--stage",
+        "prod",
+        "--to",
+        &new,
+        "--output",
         "json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -112,7 +134,9 @@ async fn deployments_are_listed_and_a_rollback_reaches_a_running_serve() {
 
     for (args, said) in [
         (
-            vec!["rollback", "--api", &id, "--stage", "prod", "--to", "nope00"],
+            vec![
+                "rollback", "--api", &id, "--stage", "prod", "--to", "nope00",
+            ],
             "error: Deployment id does not exist".to_owned(),
         ),
         (
@@ -130,7 +154,10 @@ async fn deployments_are_listed_and_a_rollback_reaches_a_running_serve() {
         assert!(!out.status.success(), "{args:?}");
         assert_eq!(stderr(&out).trim(), said, "{args:?}");
     }
-    for sub in [vec!["deployments", "list", "--help"], vec!["rollback", "--help"]] {
+    for sub in [
+        vec!["deployments", "list", "--help"],
+        vec!["rollback", "--help"],
+    ] {
         let out = tollgate(&sub);
         assert!(out.status.success(), "{sub:?}");
         assert!(stdout(&out).contains("Usage: tollgate"), "{}", stdout(&out));

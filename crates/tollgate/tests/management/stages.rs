@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::error::ProvideErrorMetadata;
 use aws_sdk_apigateway::types::{
-    CacheClusterSize, CacheClusterStatus, CanarySettings, DeploymentCanarySettings, IntegrationType,
-    Op, PatchOperation, UnauthorizedCacheControlHeaderStrategy,
+    CacheClusterSize, CacheClusterStatus, CanarySettings, DeploymentCanarySettings,
+    IntegrationType, Op, PatchOperation, UnauthorizedCacheControlHeaderStrategy,
 };
 
 use crate::common;
@@ -148,7 +148,10 @@ async fn stages_are_created_and_patched_as_aws_does() {
     assert_eq!(stage.description(), Some("dev stage"));
     assert_eq!(stage.variables().unwrap()["x"], "one");
     assert!(stage.cache_cluster_enabled() && stage.tracing_enabled());
-    assert_eq!(stage.cache_cluster_size(), Some(&CacheClusterSize::Size0Point5Gb));
+    assert_eq!(
+        stage.cache_cluster_size(),
+        Some(&CacheClusterSize::Size0Point5Gb)
+    );
     assert_eq!(
         stage.cache_cluster_status(),
         Some(&CacheClusterStatus::Available)
@@ -275,7 +278,10 @@ async fn stages_are_created_and_patched_as_aws_does() {
         [(&"y".to_owned(), &"two".to_owned())]
     );
     assert!(!got.tracing_enabled());
-    assert_eq!(got.cache_cluster_size(), Some(&CacheClusterSize::Size6Point1Gb));
+    assert_eq!(
+        got.cache_cluster_size(),
+        Some(&CacheClusterSize::Size6Point1Gb)
+    );
     assert_eq!(got.client_certificate_id(), Some("cert01"));
     let logs = got.access_log_settings().expect("access logs");
     assert_eq!(
@@ -356,7 +362,12 @@ async fn stages_are_created_and_patched_as_aws_does() {
         "Access Log value must not be empty"
     );
     assert_error!(
-        patch(vec![op(Op::Remove, "/accessLogSettings/destinationArn", None)]).await,
+        patch(vec![op(
+            Op::Remove,
+            "/accessLogSettings/destinationArn",
+            None
+        )])
+        .await,
         "BadRequestException",
         "Cannot remove method setting accessLogSettings/destinationArn because there is no method setting for this method "
     );
@@ -480,7 +491,10 @@ async fn stages_are_created_and_patched_as_aws_does() {
         .await
         .unwrap();
     assert!(cached.cache_cluster_enabled() && cached.tracing_enabled());
-    assert_eq!(cached.cache_cluster_size(), Some(&CacheClusterSize::Size1Point6Gb));
+    assert_eq!(
+        cached.cache_cluster_size(),
+        Some(&CacheClusterSize::Size1Point6Gb)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -556,7 +570,11 @@ async fn canaries_are_created_adjusted_promoted_and_removed() {
         "Promotion not available. Canary does not exist."
     );
     assert_error!(
-        patch(vec![copy("/canarySettings/stageVariableOverrides", "/variables")]).await,
+        patch(vec![copy(
+            "/canarySettings/stageVariableOverrides",
+            "/variables"
+        )])
+        .await,
         "BadRequestException",
         "Invalid copy operation with path: /canarySettings/stageVariableOverrides and from /variables. Valid copy:path are [/deploymentId, /variables] and valid copy:from are [/canarySettings/deploymentId, /canarySettings/stageVariableOverrides]"
     );
@@ -629,9 +647,17 @@ async fn canaries_are_created_adjusted_promoted_and_removed() {
     assert_eq!(canary.percent_traffic(), 50.5);
     assert!(canary.use_stage_cache());
     let overrides = canary.stage_variable_overrides().unwrap();
-    assert_eq!((overrides["x"].as_str(), overrides["y"].as_str()), ("canary2", "new"));
+    assert_eq!(
+        (overrides["x"].as_str(), overrides["y"].as_str()),
+        ("canary2", "new")
+    );
     assert_error!(
-        patch(vec![op(Op::Add, "/canarySettings/deploymentId", Some(&candidate))]).await,
+        patch(vec![op(
+            Op::Add,
+            "/canarySettings/deploymentId",
+            Some(&candidate)
+        )])
+        .await,
         "BadRequestException",
         "Invalid add operation with path: /canarySettings/deploymentId"
     );

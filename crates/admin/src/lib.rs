@@ -5,11 +5,13 @@
 //! methods, integrations and responses (`/restapis/{id}/resources/...`), deployments and stages
 //! with canaries and cache flushes (`/restapis/{id}/deployments`, `/restapis/{id}/stages`), API
 //! keys (`/apikeys`, with ImportApiKeys' CSV), usage plans (`/usageplans`), their keys
-//! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and writes the store; a running
-//! gateway picks changes up within its poll interval.
+//! (`/usageplans/{id}/keys`) and usage (`/usageplans/{id}/usage`). Every operation reads and
+//! writes the store; a running gateway picks changes up within its poll interval.
 
+mod account;
 mod deployments;
 mod error;
+mod export;
 pub mod import;
 pub mod keys;
 mod methods;
@@ -17,7 +19,9 @@ mod patch;
 mod plans;
 mod resources;
 mod restapis;
+mod sdk_types;
 pub mod stages;
+mod tags;
 pub mod usage;
 
 use http::{Method, StatusCode};
@@ -26,21 +30,25 @@ use tollgate_store::SqliteStore;
 
 pub use error::ApiError;
 
-/// What a management call answers: a status and a JSON body, or an AWS error.
+/// What a management call answers: a status and a JSON body, or an AWS error, or (exports) a
+/// document with its own content type and headers.
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     /// `x-amzn-ErrorType` for errors.
     pub error_type: Option<&'static str>,
+    /// The body's `Content-Type` (JSON unless said otherwise).
+    pub content_type: &'static str,
+    /// Other headers (an export's `Content-Disposition`).
+    pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
 }
 
 impl Reply {
     fn json(status: StatusCode, value: &impl Serialize) -> Reply {
         Reply {
-            status,
-            error_type: None,
             body: serde_json::to_vec(value).unwrap_or_default(),
+            ..Reply::empty(status)
         }
     }
 
@@ -54,16 +62,18 @@ impl Reply {
         Reply {
             status,
             error_type: None,
+            content_type: "application/json",
+            headers: Vec::new(),
             body: Vec::new(),
         }
     }
 
     fn error(e: &ApiError) -> Reply {
         Reply {
-            status: e.status(),
             error_type: Some(e.error_type()),
             body: serde_json::to_vec(&serde_json::json!({ "message": e.message() }))
                 .unwrap_or_default(),
+            ..Reply::empty(e.status())
         }
     }
 }
@@ -74,6 +84,8 @@ pub struct Call<'a> {
     /// The raw (percent-encoded) path.
     pub path: &'a str,
     pub query: Option<&'a str>,
+    /// The `Accept` header (exports answer YAML for `application/yaml`).
+    pub accept: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -99,22 +111,52 @@ impl Call<'_> {
     }
 }
 
+/// The account throttle the serving process enforces, as GetAccount reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AccountThrottle {
+    pub rate: f64,
+    pub burst: u64,
+}
+
+impl Default for AccountThrottle {
+    /// AWS's defaults: 10,000 requests per second, burst 5,000.
+    fn default() -> Self {
+        AccountThrottle {
+            rate: 10_000.0,
+            burst: 5_000,
+        }
+    }
+}
+
 /// The management API over a store.
 #[derive(Clone)]
 pub struct ManagementApi {
     store: SqliteStore,
+    throttle: AccountThrottle,
 }
 
 impl ManagementApi {
     pub fn new(store: SqliteStore) -> ManagementApi {
-        ManagementApi { store }
+        ManagementApi {
+            store,
+            throttle: AccountThrottle::default(),
+        }
+    }
+
+    /// Reports `throttle` as the account's throttle settings.
+    pub fn with_account_throttle(mut self, throttle: AccountThrottle) -> ManagementApi {
+        self.throttle = throttle;
+        self
     }
 
     /// Whether `path` belongs to an operation this API serves (the listener reads the body only
     /// for those).
     pub fn serves(path: &str) -> bool {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        matches!(first, "apikeys" | "usageplans" | "restapis")
+        matches!(
+            first,
+            "apikeys" | "usageplans" | "restapis" | "tags" | "sdktypes" | "account"
+        )
     }
 
     /// Answers one call; `None` when no operation has that method and path.
@@ -156,6 +198,9 @@ impl ManagementApi {
             }
             ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
+            ["tags", rest @ ..] => tags::route(store, call, rest).await?,
+            ["account"] => account::route(store, self.throttle, call).await?,
+            ["sdktypes", rest @ ..] => sdk_types::route(call, rest)?,
             _ => return None,
         };
         Some(result.unwrap_or_else(|e| Reply::error(&e)))
@@ -178,6 +223,9 @@ impl ManagementApi {
             [id] if m == Method::DELETE => restapis::delete(store, id).await,
             [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
             [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
+            [id, "stages", stage, "exports", kind] if m == Method::GET => {
+                export::get(store, call, id, stage, kind).await
+            }
             [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
             _ => return None,
         })

@@ -92,19 +92,28 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
         None => None,
     };
     store.create_api(&definition).await?;
-    Ok(Reply::json(StatusCode::CREATED, &definition.rest_api))
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &shown(definition.rest_api),
+    ))
 }
 
 /// GET `/restapis` (paged).
 pub(crate) async fn list(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let apis = store.list_apis().await?;
+    let apis: Vec<RestApi> = store.list_apis().await?.into_iter().map(shown).collect();
     Ok(Reply::json(StatusCode::OK, &page(call, apis)))
 }
 
 /// GET `/restapis/{id}`.
 pub(crate) async fn get(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
     let api = store.get_api(id).await?;
-    Ok(Reply::json(StatusCode::OK, &api))
+    Ok(Reply::json(StatusCode::OK, &shown(api)))
+}
+
+/// An API as the management API shows it: without Tollgate's own bookkeeping tags.
+fn shown(mut api: RestApi) -> RestApi {
+    crate::tags::hide_internal(&mut api.tags);
+    api
 }
 
 /// DELETE `/restapis/{id}` → 202; its resources, deployments and stages go with it.
@@ -129,7 +138,7 @@ pub(crate) async fn update(
         Ok(api.clone())
     })
     .await?;
-    Ok(Reply::json(StatusCode::OK, &api))
+    Ok(Reply::json(StatusCode::OK, &shown(api)))
 }
 
 fn patch_rest_api(api: &mut RestApi, op: &crate::patch::PatchOperation) -> Result<(), ApiError> {
@@ -231,7 +240,10 @@ async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError>
     let mut definition = import_document(call, &options)?;
     apply_endpoint_types(call, &mut definition.rest_api)?;
     store.create_api(&definition).await?;
-    Ok(Reply::json(StatusCode::CREATED, &definition.rest_api))
+    Ok(Reply::json(
+        StatusCode::CREATED,
+        &shown(definition.rest_api),
+    ))
 }
 
 /// PUT `/restapis/{id}?mode=overwrite|merge` (merge by default) → 200 with the API.
@@ -270,7 +282,7 @@ pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
         Ok(d.rest_api.clone())
     })
     .await?;
-    Ok(Reply::json(StatusCode::OK, &api))
+    Ok(Reply::json(StatusCode::OK, &shown(api)))
 }
 
 /// Merges an imported definition into the current one (PutRestApi's `merge` mode).

@@ -140,6 +140,7 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
     for (name, value) in &body.variables {
         check_variable(name, value)?;
     }
+    crate::tags::check_new(&body.tags)?;
     let mut stage = Stage::new(stage_name.clone(), deployment_id.clone());
     stage.canary_settings = match body.canary_settings {
         Some(canary) => Some(canary.settings(deployment_id)?),

@@ -13,7 +13,8 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::body::Body;
 
-type HttpsClient = Client<HttpsConnector<HttpConnector>, Body>;
+/// A pooled client for plain and TLS backends.
+pub type HttpsClient = Client<HttpsConnector<HttpConnector>, Body>;
 
 /// The shared upstream clients. Cloning is cheap; all clones share the pools.
 #[derive(Clone)]

@@ -36,10 +36,12 @@ pub enum SigV4Error {
         /// The region in the scope.
         scope_region: String,
     },
-    /// The credential scope names another service than `execute-api`.
+    /// The credential scope names another service than the one verified for.
     WrongService {
         /// The service in the scope.
         scope_service: String,
+        /// The service the request was sent to (`execute-api`, `apigateway`).
+        expected: String,
     },
     /// The scope does not end in `aws4_request`.
     WrongTerminator {
@@ -150,8 +152,8 @@ impl SigV4Error {
                 "The security token included in the request is expired".to_owned()
             }
             Self::WrongRegion { .. } => "Credential should be scoped to a valid region.".to_owned(),
-            Self::WrongService { .. } => {
-                "Credential should be scoped to correct service: 'execute-api'. ".to_owned()
+            Self::WrongService { expected, .. } => {
+                format!("Credential should be scoped to correct service: '{expected}'. ")
             }
             Self::WrongTerminator { terminator } => format!(
                 "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. "

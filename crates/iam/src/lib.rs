@@ -23,4 +23,4 @@ pub use canonical::{
 };
 pub use credentials::{Credential, CredentialStore, StoreError};
 pub use error::{MAX_PRESIGN_EXPIRES_SECS, MAX_SKEW_SECS, SigV4Error};
-pub use verify::{ALGORITHM, Identity, Payload, SERVICE, has_sigv4_material, verify};
+pub use verify::{ALGORITHM, Identity, Payload, SERVICE, has_sigv4_material, verify, verify_for};

@@ -264,6 +264,20 @@ pub fn verify(
     now: SystemTime,
     region: &str,
 ) -> Result<Identity, SigV4Error> {
+    verify_for(parts, payload, store, now, Some(region), SERVICE)
+}
+
+/// [`verify`] for requests to another service (`apigateway` for the management API), with the
+/// same checks and texts. `region`: the only region accepted in the scope, or `None` to accept
+/// the one the client signed for (a local gateway answers for every region).
+pub fn verify_for(
+    parts: &Parts,
+    payload: Payload<'_>,
+    store: &CredentialStore,
+    now: SystemTime,
+    region: Option<&str>,
+    service: &str,
+) -> Result<Identity, SigV4Error> {
     let signed = if let Some(auth) = parts.headers.get(http::header::AUTHORIZATION) {
         parse_header_form(parts, &String::from_utf8_lossy(auth.as_bytes()))?
     } else if let Some(pairs) = presign_params(parts) {
@@ -284,14 +298,17 @@ pub fn verify(
         return Err(SigV4Error::ExpiredToken);
     }
 
-    if signed.scope_region != region {
+    if region.is_some_and(|r| signed.scope_region != r) {
         return Err(SigV4Error::WrongRegion {
             scope_region: signed.scope_region,
         });
     }
-    if signed.scope_service != SERVICE {
+    let region = signed.scope_region.clone();
+    let region = region.as_str();
+    if signed.scope_service != service {
         return Err(SigV4Error::WrongService {
             scope_service: signed.scope_service,
+            expected: service.to_owned(),
         });
     }
     if signed.scope_terminator != "aws4_request" {
@@ -371,9 +388,9 @@ pub fn verify(
         ),
         signed.signed_headers.join(";"),
     );
-    let scope = format!("{}/{}/{}/aws4_request", signed.scope_date, region, SERVICE);
+    let scope = format!("{}/{}/{}/aws4_request", signed.scope_date, region, service);
     let signing_key =
-        generate_signing_key(&credential.secret_access_key, request_time, region, SERVICE);
+        generate_signing_key(&credential.secret_access_key, request_time, region, service);
     let provided = signed.signature.to_ascii_lowercase();
 
     let mut first: Option<(String, String)> = None;

@@ -32,8 +32,8 @@ pub use rest_api::{
     RequestValidator, Resource, RestApi,
 };
 pub use usage_plan::{
-    ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
-    UsageRecord,
+    AccountSettings, ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan,
+    UsagePlanKey, UsageRecord,
 };
 
 /// The account id Tollgate reports wherever AWS reports the caller's or owner's account.

@@ -181,3 +181,14 @@ mod tests {
         assert!(!ApiKey::valid_value("short"));
     }
 }
+
+/// The account's settings the management API stores (GetAccount / UpdateAccount); its throttle
+/// is the serving process's, not stored.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudwatch_role_arn: Option<String>,
+    #[serde(default)]
+    pub features: Vec<String>,
+}

@@ -55,6 +55,12 @@ fn parse_yaml(text: &str) -> Result<Value, Diagnostic> {
     options.strict_booleans = true;
     options.with_snippet = false;
     options.alias_limits.max_total_replayed_events = 200_000;
+    // Sized so that the 6 MB limit decides what is too big: a YAML node takes at least two
+    // bytes (`a,`), so no document within the limit has more nodes or events than this.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_DOCUMENT_BYTES / 2 + 64;
+    budget.max_events = MAX_DOCUMENT_BYTES + 128;
+    options.budget = Some(budget);
     serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| yaml_error(&e))
 }
 

@@ -400,6 +400,7 @@ impl<'a> Loader<'a> {
             name,
             stage_name,
             variables,
+            more_stages: Vec::new(),
             endpoint_type,
             openapi: doc,
             usage_plan: auth.usage_plan,
@@ -472,7 +473,7 @@ impl<'a> Loader<'a> {
     }
 
     /// `Fn::Transform: {Name: AWS::Include, Parameters: {Location: ./api.yaml}}`
-    fn include(&mut self, arg: &Node, path: &str, pos: Pos) -> Option<Value> {
+    pub(crate) fn include(&mut self, arg: &Node, path: &str, pos: Pos) -> Option<Value> {
         let name = arg.get("Name").and_then(Node::as_str);
         if name != Some("AWS::Include") {
             self.error(
@@ -509,7 +510,12 @@ impl<'a> Loader<'a> {
     }
 
     /// Reads a local OpenAPI file (YAML or JSON; intrinsics in it are resolved too).
-    fn read_definition(&mut self, relative: &str, path: &str, pos: Pos) -> Option<Value> {
+    pub(crate) fn read_definition(
+        &mut self,
+        relative: &str,
+        path: &str,
+        pos: Pos,
+    ) -> Option<Value> {
         let file = self.local_path(relative);
         let too_big = std::fs::metadata(&file).is_ok_and(|m| m.len() > yaml::MAX_BYTES as u64);
         if too_big {
@@ -840,7 +846,7 @@ impl<'a> Loader<'a> {
     }
 
     /// Runs the OpenAPI importer on the document; its errors are the template's.
-    fn validate(&mut self, id: &str, base: &str, pos: Pos, doc: &Value) {
+    pub(crate) fn validate(&mut self, id: &str, base: &str, pos: Pos, doc: &Value) {
         let bytes = match serde_json::to_vec(doc) {
             Ok(b) => b,
             Err(e) => {
@@ -869,7 +875,7 @@ impl<'a> Loader<'a> {
     }
 }
 
-fn valid_stage(s: &str) -> bool {
+pub(crate) fn valid_stage(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
         && s.bytes()

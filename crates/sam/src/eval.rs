@@ -7,9 +7,11 @@
 
 use serde_json::{Map, Number, Value};
 
+use crate::gateway;
 use crate::loader::{
     IMPLICIT_API, LAMBDA_FUNCTION, Loader, SERVERLESS_API, SERVERLESS_FUNCTION, value_text,
 };
+use crate::nested;
 use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{Node, Pos, V};
 
@@ -263,7 +265,38 @@ impl<'a> Loader<'a> {
         }
         match ty.as_str() {
             SERVERLESS_FUNCTION | LAMBDA_FUNCTION => Some(Value::String(self.function_name(name))),
-            SERVERLESS_API => Some(Value::String(self.api_id(name))),
+            SERVERLESS_API | gateway::REST_API => Some(Value::String(self.api_id(name))),
+            nested::APPLICATION | nested::STACK => Some(Value::String(format!(
+                "arn:aws:cloudformation:{}:{}:stack/{}-{name}/00000000-0000-0000-0000-000000000000",
+                self.opts.region, self.opts.account_id, self.stack_name
+            ))),
+            gateway::STAGE => {
+                let node = props.and_then(|p| p.get("StageName"));
+                match node.and_then(|n| {
+                    self.hop(|l| l.eval_text(n, &format!("Resources.{name}.Properties.StageName")))
+                }) {
+                    Some(Some(Ok(stage))) => Some(Value::String(stage)),
+                    _ => Some(self.placeholder(
+                        path,
+                        pos,
+                        name.to_owned(),
+                        format!("!Ref {name}: the stage has no StageName"),
+                    )),
+                }
+            }
+            gateway::MODEL => {
+                let model = self
+                    .hop(|l| l.model_name(name))
+                    .unwrap_or_else(|| name.to_owned());
+                Some(Value::String(model))
+            }
+            gateway::DOMAIN_NAME => {
+                let pos_of = self.resource(name).map(|r| r.node.pos).unwrap_or_default();
+                match self.hop(|l| l.domain_name_of(name, props, pos_of)) {
+                    Some(Some(domain)) => Some(Value::String(domain)),
+                    _ => Some(Value::String(name.to_owned())),
+                }
+            }
             _ => {
                 if let Some((_, prop)) = NAMED_BY.iter().find(|(t, _)| *t == ty)
                     && let Some(node) = props.and_then(|p| p.get(prop))
@@ -271,7 +304,9 @@ impl<'a> Loader<'a> {
                 {
                     return Some(Value::String(value));
                 }
-                if matches!(ty.as_str(), API_KEY | USAGE_PLAN | USAGE_PLAN_KEY) {
+                if matches!(ty.as_str(), API_KEY | USAGE_PLAN | USAGE_PLAN_KEY)
+                    || gateway::GENERATED_IDS.contains(&ty.as_str())
+                {
                     return Some(self.placeholder(
                         path,
                         pos,
@@ -423,6 +458,21 @@ impl<'a> Loader<'a> {
             );
         }
         match (ty.as_str(), attr) {
+            (nested::APPLICATION | nested::STACK, _) if attr.starts_with("Outputs.") => {
+                let output = attr.trim_start_matches("Outputs.");
+                let value = self
+                    .nested_stack(res)
+                    .and_then(|outputs| outputs.get(output).cloned());
+                match value {
+                    Some(v) => v,
+                    None => self.placeholder(
+                        path,
+                        pos,
+                        shown,
+                        format!("!GetAtt {res}.{attr}: the nested stack {res} was not loaded or has no output {output}"),
+                    ),
+                }
+            }
             (SERVERLESS_FUNCTION | LAMBDA_FUNCTION, "Arn") => {
                 let name = self.function_name(res);
                 Value::String(self.function_arn(&name))
@@ -433,7 +483,7 @@ impl<'a> Loader<'a> {
                 shown,
                 format!("!GetAtt {res}.{attr}: Tollgate resolves only the Arn attribute of functions"),
             ),
-            (SERVERLESS_API, _) => self.placeholder(
+            (SERVERLESS_API | gateway::REST_API, _) => self.placeholder(
                 path,
                 pos,
                 shown,

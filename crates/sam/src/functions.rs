@@ -147,7 +147,6 @@ impl<'a> Loader<'a> {
         });
         let mut functions = Vec::new();
         let mut events = Vec::new();
-        let mut names: HashMap<String, String> = HashMap::new();
         let list: Vec<(String, String, &'a Node)> = self
             .resources
             .iter()
@@ -170,19 +169,6 @@ impl<'a> Loader<'a> {
             } else {
                 self.function(&id, node, &own, true)
             };
-            if let Some(config) = &config {
-                let path = format!("Resources.{id}.Properties.FunctionName");
-                if let Some(other) = names.insert(config.name.clone(), id.clone()) {
-                    self.error(
-                        &path,
-                        own.get("FunctionName").map(|n| n.pos).unwrap_or(node.pos),
-                        format!(
-                            "Function name '{}' is used by {other} and {id}: function names are unique",
-                            config.name
-                        ),
-                    );
-                }
-            }
             if ty == SERVERLESS_FUNCTION
                 && let Some(ev) = own.get("Events")
             {
@@ -192,6 +178,90 @@ impl<'a> Loader<'a> {
             functions.extend(config);
         }
         (functions, events)
+    }
+
+    /// Settles the functions' names before anything refers to them. Two functions with one
+    /// name are an error only when CloudFormation would really create both under it: both name
+    /// it in `FunctionName` (generated names never collide on AWS) and neither depends on
+    /// something that cannot exist (a parameter without a value, an undefined name), which
+    /// would stop the deployment first. Otherwise, as `sam local` serves such templates, the
+    /// later function is served under its logical id, with a warning.
+    ///
+    /// Names taken by functions of other stacks of the application
+    /// ([`Loader::external_names`]) count too, as the first users of their names.
+    pub(crate) fn unique_names(&mut self) {
+        let list: Vec<(String, &'a Node)> = self
+            .resources
+            .iter()
+            .filter(|r| r.enabled && (r.ty == SERVERLESS_FUNCTION || r.ty == LAMBDA_FUNCTION))
+            .map(|r| (r.id.clone(), r.node))
+            .collect();
+        // name → (who, named by FunctionName, logical id when in this template)
+        let mut taken: HashMap<String, (String, bool, Option<String>)> = self
+            .external_names
+            .iter()
+            .map(|(name, (who, explicit))| (name.clone(), (who.clone(), *explicit, None)))
+            .collect();
+        let explicit = |l: &Self, f: &str| {
+            l.resource(f)
+                .and_then(|r| r.properties())
+                .is_some_and(|p| p.get("FunctionName").is_some())
+        };
+        for (id, node) in list {
+            let name = self.function_name(&id);
+            let mine = explicit(self, &id);
+            let Some((first, first_explicit, first_local)) = taken.get(&name).cloned() else {
+                taken.insert(name, (id.clone(), mine, Some(id.clone())));
+                continue;
+            };
+            let path = format!("Resources.{id}.Properties.FunctionName");
+            let pos = node
+                .get("Properties")
+                .and_then(|p| p.get("FunctionName"))
+                .map_or(node.pos, |n| n.pos);
+            let blocked = first_local
+                .iter()
+                .chain(std::iter::once(&id))
+                .find_map(|f| {
+                    self.deploy_blocker(f)
+                        .map(|why| format!("{f} cannot be created ({why})"))
+                });
+            if first_explicit && mine && blocked.is_none() {
+                self.error(
+                    &path,
+                    pos,
+                    format!("Function name '{name}' is used by {first} and {id}: function names are unique in an account and region, and CloudFormation would refuse to create {id}"),
+                );
+                continue;
+            }
+            // The logical id, as sam local names functions; else a name like the one
+            // CloudFormation generates (`{stack}-{logical id}`).
+            let generated: String = format!("{}-{id}", self.stack_name)
+                .chars()
+                .take(64)
+                .collect();
+            let Some(served) = [id.clone(), generated]
+                .into_iter()
+                .find(|n| !taken.contains_key(n))
+            else {
+                self.error(
+                    &path,
+                    pos,
+                    format!("Function name '{name}' is used by {first} and {id}, and Tollgate cannot find {id} another name: give it a FunctionName of its own"),
+                );
+                continue;
+            };
+            let why = blocked.unwrap_or_else(|| {
+                "CloudFormation gives functions without a FunctionName unique names".to_owned()
+            });
+            self.warn(
+                &path,
+                pos,
+                format!("Function name '{name}' is used by {first} and {id} ({why}); as sam local does, Tollgate serves {id} under the name '{served}', and its events and references reach it there"),
+            );
+            self.fn_names.insert(id.clone(), served.clone());
+            taken.insert(served, (id.clone(), mine, Some(id.clone())));
+        }
     }
 
     /// One function; `None` when it cannot run (an error or a warning says why).
@@ -366,7 +436,7 @@ impl<'a> Loader<'a> {
         }
         // Code.
         let code_key = if plain { "Code" } else { "CodeUri" };
-        let code_dir = self.code_dir(id, node, props, code_key, &at(code_key))?;
+        let code_dir = self.code_dir(id, node, props, code_key, &runtime, handler.as_deref())?;
         let code_dir = if runtime == Runtime::Provided {
             self.provided_code_dir(id, node, code_dir)
         } else {
@@ -383,7 +453,19 @@ impl<'a> Loader<'a> {
             code_dir
         };
         // Timeout, memory, concurrency.
-        let timeout = self.number(props, "Timeout", &base, 1, 900)?.unwrap_or(3);
+        let timeout = match self.number(props, "Timeout", &base, 0, 900)? {
+            Some(0) => {
+                // `sam local` runs such templates; CloudFormation would refuse the value.
+                self.warn(
+                    &at("Timeout"),
+                    pos_of("Timeout"),
+                    "Timeout 0 is out of range (1 to 900 seconds): CloudFormation would refuse it; Tollgate uses the default of 3 seconds",
+                );
+                3
+            }
+            Some(t) => t,
+            None => 3,
+        };
         let memory = self
             .number(props, "MemorySize", &base, 128, 10240)?
             .unwrap_or(128);
@@ -433,74 +515,6 @@ impl<'a> Loader<'a> {
             max_concurrency,
             remote: None,
         })
-    }
-
-    /// The local code directory, or `None` (with an error or warning) when the code is elsewhere.
-    fn code_dir(
-        &mut self,
-        id: &str,
-        node: &Node,
-        props: &Node,
-        key: &str,
-        path: &str,
-    ) -> Option<PathBuf> {
-        if let Some(n) = props
-            .get("InlineCode")
-            .or_else(|| props.get(key).and_then(|c| c.get("ZipFile")))
-        {
-            self.warn(
-                path,
-                n.pos,
-                format!("Function {id} has inline code, which Tollgate does not run: move the code to a directory and point CodeUri at it; the function is skipped"),
-            );
-            return None;
-        }
-        let Some(n) = props.get(key) else {
-            self.error(
-                path,
-                node.pos,
-                format!("Function {id} has no {key}: set it to the function's code directory (on the function or in Globals.Function)"),
-            );
-            return None;
-        };
-        if n.is_map() && n.intrinsic().is_none() {
-            // {Bucket, Key, Version} or {S3Bucket, S3Key}
-            self.warn(
-                path,
-                n.pos,
-                format!("Function {id} has its code in S3, which Tollgate does not download: point {key} at a local directory; the function is skipped"),
-            );
-            return None;
-        }
-        match self.eval_text(n, path) {
-            Some(Ok(uri)) if uri.starts_with("s3://") => {
-                self.warn(
-                    path,
-                    n.pos,
-                    format!("Function {id} has its code in S3 ({uri}), which Tollgate does not download: point {key} at a local directory; the function is skipped"),
-                );
-                None
-            }
-            Some(Ok(uri)) if !uri.is_empty() => {
-                let dir = self.local_path(&uri);
-                if dir.is_file() {
-                    self.warn(
-                        path,
-                        n.pos,
-                        format!("{key} {} is a file; Tollgate runs code from a directory (unzip archives first)", dir.display()),
-                    );
-                }
-                Some(dir)
-            }
-            _ => {
-                self.error(
-                    path,
-                    n.pos,
-                    format!("Expected a local path, found {}", n.kind()),
-                );
-                None
-            }
-        }
     }
 
     /// Where the `bootstrap` of a `provided` function is: the code directory, `sam build`'s

@@ -1,11 +1,16 @@
-//! AWS SAM templates for Tollgate: the functions and the REST APIs of a SAM application, ready
-//! to be created, imported and deployed by `tollgate serve --sam template.yaml`.
+//! AWS SAM and CloudFormation templates for Tollgate: the functions and the REST APIs of an
+//! application, ready to be created, imported and deployed by `tollgate serve --sam
+//! template.yaml`. SAM templates and plain CloudFormation (what `sam build` and `cdk synth`
+//! write) load alike.
 //!
 //! [`load`] reads a template (YAML or JSON, short-form tags such as `!Ref`, `!Sub` and `!GetAtt`
 //! kept by saphyr's parser), resolves the intrinsic functions a local run needs, applies
 //! `Globals`, and returns:
-//! - one [`FunctionConfig`] per `AWS::Serverless::Function` (and plain `AWS::Lambda::Function`
-//!   with local code), named by `FunctionName` or else the logical id, as `sam local` does;
+//! - one [`FunctionConfig`] per `AWS::Serverless::Function` and `AWS::Lambda::Function` whose
+//!   code is local (a directory, a zip archive extracted into [`SamOptions::work_dir`], inline
+//!   code written there as `index.py`/`index.js`, or a CDK asset named by
+//!   `Metadata.aws:asset:path`), named by `FunctionName` or else the logical id, as `sam local`
+//!   does;
 //! - one [`SamApi`] per REST API: each `AWS::Serverless::Api` and, when functions have `Api`
 //!   events without `RestApiId`, the implicit `ServerlessRestApi` (stage `Prod`). Each carries an
 //!   OpenAPI document that `tollgate_openapi::import` accepts (checked by [`load`] itself), with
@@ -13,6 +18,14 @@
 //!   and `Auth` (API and event level) written as the SAM translator writes it: Lambda and Cognito
 //!   authorizers, `AWS_IAM` and API keys as security schemes and method requirements, resource
 //!   policies as `x-amazon-apigateway-policy`; usage plans come out as [`SamUsagePlan`]s;
+//! - one [`SamApi`] per `AWS::ApiGateway::RestApi`, its `Resource`, `Method`, `Model`,
+//!   `RequestValidator`, `Authorizer` and `GatewayResponse` resources written into the same
+//!   kind of OpenAPI document (over its `Body` or local `BodyS3Location` when it has one), at
+//!   the stages its `Stage`s and `Deployment`s' `StageName` give;
+//! - the functions and APIs of nested stacks whose template is a local file
+//!   (`AWS::Serverless::Application`, `AWS::CloudFormation::Stack`), with the parameters the
+//!   parent passes and their `Outputs` readable by `Fn::GetAtt Stack.Outputs.Name`;
+//! - the `AWS::ApiGateway::DomainName`s and `BasePathMapping`s as [`SamDomain`]s;
 //! - the plain `AWS::ApiGateway::ApiKey`, `AWS::ApiGateway::UsagePlan` and
 //!   `AWS::ApiGateway::UsagePlanKey` resources of the template as [`SamApiKey`]s,
 //!   [`SamPlanResource`]s and `(plan, key)` pairs, their `!Ref`s resolved to logical ids, API
@@ -27,15 +40,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use tollgate_lambda::{FunctionConfig, Runtime};
 
 mod apis;
 mod auth;
+mod code;
 mod eval;
 mod functions;
+mod gateway;
 mod loader;
+mod nested;
 mod usage;
 mod yaml;
 
@@ -57,6 +73,9 @@ pub struct SamApp {
     /// The `AWS::ApiGateway::UsagePlanKey` resources, in template order, as `(plan, key)`: the
     /// logical ids of an [`SamPlanResource`] and a [`SamApiKey`] of this application.
     pub usage_plan_keys: Vec<(String, String)>,
+    /// The `AWS::ApiGateway::DomainName` resources with their `BasePathMapping`s, in template
+    /// order.
+    pub domains: Vec<SamDomain>,
     /// Everything ignored, approximated or unresolved, as `"{path}: {message}"` (with
     /// `(line L, column C)` when known), in template order.
     pub warnings: Vec<String>,
@@ -79,6 +98,9 @@ pub struct SamApi {
     pub stage_name: String,
     /// `Variables`: the stage's variables.
     pub variables: BTreeMap<String, String>,
+    /// The API's other stages, each deployed like the first (an `AWS::ApiGateway::RestApi` may
+    /// have several `AWS::ApiGateway::Stage`s; SAM APIs have one).
+    pub more_stages: Vec<SamStage>,
     /// `EndpointConfiguration` type (`EDGE`, `REGIONAL`, `PRIVATE`) when given.
     pub endpoint_type: Option<String>,
     /// The API as an OpenAPI 3.0.1 document (or Swagger 2.0 when the template's
@@ -91,6 +113,38 @@ pub struct SamApi {
     /// the plan (once for all APIs when [`SamUsagePlan::shared`]), attaches this API's stage,
     /// and creates the key and adds it to the plan.
     pub usage_plan: Option<SamUsagePlan>,
+}
+
+/// A stage of an API: its name and variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamStage {
+    /// `StageName`.
+    pub name: String,
+    /// `Variables`.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// An `AWS::ApiGateway::DomainName` and the `AWS::ApiGateway::BasePathMapping`s onto it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamDomain {
+    /// `DomainName`, lower case.
+    pub name: String,
+    /// The mappings, in template order.
+    pub mappings: Vec<SamBasePathMapping>,
+}
+
+/// One `AWS::ApiGateway::BasePathMapping`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SamBasePathMapping {
+    /// `BasePath`: one path segment; `None` maps the domain's root.
+    pub base_path: Option<String>,
+    /// `RestApiId`: the id of one of [`SamApp::apis`].
+    pub api_id: String,
+    /// `Stage`; `None`: the first path segment after the base path names the stage.
+    pub stage: Option<String>,
 }
 
 /// A usage plan SAM creates (`AWS::ApiGateway::UsagePlan`, with an `AWS::ApiGateway::ApiKey`
@@ -201,6 +255,11 @@ pub struct SamOptions {
     pub parameter_overrides: BTreeMap<String, String>,
     /// A function's maximum concurrency when it sets no `ReservedConcurrentExecutions`.
     pub default_max_concurrency: usize,
+    /// A directory the loader may write to (the data directory's `sam/`): zip archives named by
+    /// `CodeUri`/`Code` are extracted into `code/`, inline code is written into `inline/`, each
+    /// in a directory named by a hash of its content. `None`: such functions are skipped with a
+    /// warning.
+    pub work_dir: Option<PathBuf>,
 }
 
 impl Default for SamOptions {
@@ -211,6 +270,7 @@ impl Default for SamOptions {
             stack_name: None,
             parameter_overrides: BTreeMap::new(),
             default_max_concurrency: 10,
+            work_dir: None,
         }
     }
 }
@@ -254,7 +314,7 @@ pub fn load(
     template_dir: &Path,
     options: &SamOptions,
 ) -> Result<SamApp, SamError> {
-    loader::load(template, template_dir, options)
+    loader::load(template, template_dir, options, None)
 }
 
 /// Reads the template file at `path` (its directory is the template directory).
@@ -272,5 +332,5 @@ pub fn load_file(path: &Path, options: &SamOptions) -> Result<SamApp, SamError> 
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    load(&bytes, dir, options)
+    loader::load(&bytes, dir, options, Some(path))
 }

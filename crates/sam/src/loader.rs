@@ -6,6 +6,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::gateway;
+use crate::nested;
 use crate::usage::{API_KEY, USAGE_PLAN, USAGE_PLAN_KEY};
 use crate::yaml::{self, Node, Pos, V};
 use crate::{Diagnostic, SamApp, SamError, SamOptions};
@@ -70,6 +72,8 @@ pub(crate) struct Loader<'a> {
     pub(crate) root: &'a Node,
     /// Parameter values: strings, or lists for `CommaDelimitedList` / `List<...>`.
     pub(crate) params: BTreeMap<String, Value>,
+    /// Parameters with neither a `Default` nor an override (CloudFormation would ask for them).
+    pub(crate) unset_params: HashSet<String>,
     pub(crate) resources: Vec<Res<'a>>,
     pub(crate) by_id: HashMap<String, usize>,
     /// True when some function has an `Api` event without `RestApiId`.
@@ -83,12 +87,28 @@ pub(crate) struct Loader<'a> {
     /// Bytes of strings evaluation has produced, and whether the budget ran out.
     pub(crate) produced: usize,
     pub(crate) exhausted: bool,
+    /// Where this template sits among the application's stacks.
+    pub(crate) nesting: Nesting,
+    /// Function names other stacks of the application use, growing as nested stacks load:
+    /// name → (who, whether `FunctionName` sets it).
+    pub(crate) external_names: HashMap<String, (String, bool)>,
+    /// The nested stacks loaded so far, by logical id: their outputs, `None` when not loaded.
+    pub(crate) nested: HashMap<String, Option<BTreeMap<String, Value>>>,
+    /// What the nested stacks serve.
+    pub(crate) nested_apps: Vec<SamApp>,
     pub(crate) d: Diags,
 }
 
 impl<'a> Loader<'a> {
     pub(crate) fn warn(&mut self, path: &str, pos: Pos, message: impl Into<String>) {
         let text = diagnostic(path, pos, message).to_string();
+        if self.d.seen.insert(text.clone()) {
+            self.d.warnings.push(text);
+        }
+    }
+
+    /// A warning already written in full (a nested stack's, prefixed with where it is).
+    pub(crate) fn warn_raw(&mut self, text: String) {
         if self.d.seen.insert(text.clone()) {
             self.d.warnings.push(text);
         }
@@ -121,7 +141,155 @@ impl<'a> Loader<'a> {
     }
 }
 
-pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<SamApp, SamError> {
+impl Loader<'_> {
+    /// Why CloudFormation could not create the resource `id`, if something it depends on (its
+    /// `Ref`s, `Fn::GetAtt`s, `Fn::Sub` variables and `DependsOn`, followed through other
+    /// resources) is a parameter without a value or a name the template does not define.
+    /// Names SAM generates from a resource's logical id (`{Function}Role`, `{Api}{Stage}Stage`,
+    /// `ServerlessRestApi`) count as defined.
+    pub(crate) fn deploy_blocker(&self, id: &str) -> Option<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut todo: Vec<&str> = vec![id];
+        while let Some(current) = todo.pop() {
+            if !seen.insert(current) {
+                continue;
+            }
+            let Some(res) = self.resource(current) else {
+                continue;
+            };
+            let mut names: Vec<String> = Vec::new();
+            let mut nodes: Vec<&Node> = vec![res.node];
+            while let Some(n) = nodes.pop() {
+                match &n.v {
+                    V::Seq(items) => nodes.extend(items),
+                    V::Map(entries) => {
+                        for (k, child) in entries {
+                            match (k.as_str(), &child.v) {
+                                ("Ref", V::Str(name)) => names.push(name.clone()),
+                                ("Fn::GetAtt", V::Str(s)) => {
+                                    names.push(s.split('.').next().unwrap_or_default().to_owned());
+                                }
+                                ("Fn::GetAtt", V::Seq(items)) => {
+                                    names.extend(
+                                        items.first().and_then(Node::as_str).map(str::to_owned),
+                                    );
+                                }
+                                ("Fn::Sub", _) => {
+                                    let (text, vars) = match &child.v {
+                                        V::Str(t) => (Some(t.as_str()), None),
+                                        V::Seq(items) => {
+                                            (items.first().and_then(Node::as_str), items.get(1))
+                                        }
+                                        _ => (None, None),
+                                    };
+                                    for var in text.map(sub_variables).unwrap_or_default() {
+                                        if vars.and_then(|v| v.get(&var)).is_none() {
+                                            names.push(
+                                                var.split('.')
+                                                    .next()
+                                                    .unwrap_or_default()
+                                                    .to_owned(),
+                                            );
+                                        }
+                                    }
+                                    nodes.push(child);
+                                }
+                                ("DependsOn", V::Str(name)) => names.push(name.clone()),
+                                ("DependsOn", V::Seq(items)) if std::ptr::eq(n, res.node) => {
+                                    names.extend(
+                                        items.iter().filter_map(Node::as_str).map(str::to_owned),
+                                    );
+                                }
+                                _ => nodes.push(child),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            for name in names {
+                if name.starts_with("AWS::") {
+                    continue;
+                }
+                if self.unset_params.contains(&name) {
+                    return Some(format!("parameter {name} has no value"));
+                }
+                if self.params.contains_key(&name) {
+                    continue;
+                }
+                if let Some(r) = self.resource(&name) {
+                    todo.push(r.id.as_str());
+                    continue;
+                }
+                let generated = name == IMPLICIT_API
+                    || name == "ServerlessHttpApi"
+                    || self
+                        .resources
+                        .iter()
+                        .any(|r| name.starts_with(r.id.as_str()));
+                if !generated {
+                    return Some(format!("'{name}' is not defined in the template"));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The `${Name}` and `${Name.Attr}` variables of a `Fn::Sub` string (`${!Literal}` is text).
+fn sub_variables(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            break;
+        };
+        let name = after[..end].trim();
+        if !name.starts_with('!') && !name.is_empty() {
+            out.push(name.to_owned());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// Loads a root template; `file` (when it is one) lets nested stacks that include it again be
+/// refused at once.
+pub(crate) fn load(
+    template: &[u8],
+    dir: &Path,
+    opts: &SamOptions,
+    file: Option<&Path>,
+) -> Result<SamApp, SamError> {
+    let nesting = Nesting {
+        chain: file
+            .and_then(|f| std::fs::canonicalize(f).ok())
+            .into_iter()
+            .collect(),
+        ..Nesting::default()
+    };
+    load_stack(template, dir, opts, &nesting).map(|(app, _)| app)
+}
+
+/// Where a template sits among the application's stacks.
+#[derive(Default, Clone)]
+pub(crate) struct Nesting {
+    /// 0 for the root template.
+    pub(crate) depth: usize,
+    /// The files of the nested templates being loaded, outermost first (cycles).
+    pub(crate) chain: Vec<PathBuf>,
+    /// Function names other stacks use: name → (who, whether `FunctionName` sets it).
+    pub(crate) names: HashMap<String, (String, bool)>,
+}
+
+/// Loads one stack; with its `Outputs` evaluated when it is a nested one.
+pub(crate) fn load_stack(
+    template: &[u8],
+    dir: &Path,
+    opts: &SamOptions,
+    nesting: &Nesting,
+) -> Result<(SamApp, BTreeMap<String, Value>), SamError> {
     let fail = |message: String, pos: Option<Pos>| SamError {
         errors: vec![diagnostic("", pos.unwrap_or_default(), message)],
         warnings: Vec::new(),
@@ -152,6 +320,7 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         stack_name: stack_name(opts, dir),
         root: &root,
         params: BTreeMap::new(),
+        unset_params: HashSet::new(),
         resources: Vec::new(),
         by_id: HashMap::new(),
         implicit_api: false,
@@ -162,6 +331,10 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         depth: 0,
         produced: 0,
         exhausted: false,
+        nesting: nesting.clone(),
+        external_names: nesting.names.clone(),
+        nested: HashMap::new(),
+        nested_apps: Vec::new(),
         d: Diags::default(),
     };
     for (pos, message) in yaml_warnings {
@@ -174,22 +347,49 @@ pub(crate) fn load(template: &[u8], dir: &Path, opts: &SamOptions) -> Result<Sam
         return Err(l.into_error());
     }
     l.find_implicit_api();
-    let (functions, events) = l.functions();
-    let apis = l.apis(&events, &functions);
+    l.unique_names();
+    l.nested_stacks();
+    let (mut functions, events) = l.functions();
+    let mut apis = l.apis(&events, &functions);
+    apis.extend(l.rest_apis());
+    let mut api_keys = Vec::new();
+    let mut usage_plans = Vec::new();
+    let mut usage_plan_keys = Vec::new();
+    let mut domains = Vec::new();
+    // The nested stacks' parts come first: what this template creates may refer to them.
+    for child in std::mem::take(&mut l.nested_apps) {
+        functions.extend(child.functions);
+        apis.extend(child.apis);
+        api_keys.extend(child.api_keys);
+        usage_plans.extend(child.usage_plans);
+        usage_plan_keys.extend(child.usage_plan_keys);
+        domains.extend(child.domains);
+    }
     let gateway = l.gateway_resources(&apis);
+    api_keys.extend(gateway.api_keys);
+    usage_plans.extend(gateway.usage_plans);
+    usage_plan_keys.extend(gateway.usage_plan_keys);
+    domains.extend(l.domains(&apis));
     l.other_resources();
+    let outputs = if nesting.depth > 0 {
+        l.outputs()
+    } else {
+        BTreeMap::new()
+    };
     if !l.d.errors.is_empty() {
         return Err(l.into_error());
     }
-    Ok(SamApp {
+    let app = SamApp {
         stack_name: l.stack_name.clone(),
         functions,
         apis,
-        api_keys: gateway.api_keys,
-        usage_plans: gateway.usage_plans,
-        usage_plan_keys: gateway.usage_plan_keys,
+        api_keys,
+        usage_plans,
+        usage_plan_keys,
+        domains,
         warnings: l.d.warnings,
-    })
+    };
+    Ok((app, outputs))
 }
 
 /// `AWS::StackName`: the option, else the template directory's name (characters CloudFormation
@@ -235,12 +435,22 @@ impl<'a> Loader<'a> {
 
     fn sections(&mut self) {
         let root = self.root;
+        let serverless = root.get("Globals").is_some()
+            || root.get("Resources").is_some_and(|r| {
+                r.entries().iter().any(|(_, res)| {
+                    res.get("Type")
+                        .and_then(Node::as_str)
+                        .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+                })
+            });
         match root.get("Transform") {
+            // A plain CloudFormation template, as `cdk synth` writes, needs none.
+            None if !serverless => {}
             None => self.warn(
                 "Transform",
                 Pos::default(),
                 format!(
-                    "The template has no 'Transform: {SERVERLESS_TRANSFORM}'; reading it as a SAM template anyway"
+                    "The template uses SAM (Globals, AWS::Serverless::* resources) but has no 'Transform: {SERVERLESS_TRANSFORM}', without which CloudFormation would refuse it; reading it as a SAM template anyway"
                 ),
             ),
             Some(t) => {
@@ -392,6 +602,7 @@ impl<'a> Loader<'a> {
                         "Parameter {name} has no Default and no override; references to it resolve to the placeholder '{name}' (pass a value with the parameter overrides)"
                     ),
                 );
+                self.unset_params.insert(name.clone());
                 self.params.insert(name.clone(), Value::String(name));
                 continue;
             };
@@ -587,7 +798,9 @@ impl<'a> Loader<'a> {
             let path = format!("Resources.{id}");
             match ty.as_str() {
                 SERVERLESS_FUNCTION | LAMBDA_FUNCTION | SERVERLESS_API | API_KEY | USAGE_PLAN
-                | USAGE_PLAN_KEY => {}
+                | USAGE_PLAN_KEY | nested::APPLICATION | nested::STACK => {}
+                // The CDK's version report changes nothing.
+                t if gateway::HANDLED.contains(&t) || t == "AWS::CDK::Metadata" => {}
                 "AWS::Serverless::HttpApi" => self.warn(
                     &path,
                     pos,

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::{as_bool, as_f64, as_u64};
 use crate::eval::join;
+use crate::gateway::REST_API;
 use crate::loader::{IMPLICIT_API, Loader, SERVERLESS_API};
 use crate::yaml::{Node, V};
 use crate::{SamApi, SamApiKey, SamPlanResource, SamPlanStage};
@@ -355,13 +356,23 @@ impl<'a> Loader<'a> {
             Some(t) => self.method_throttles(t, &join(path, "Throttle")),
         };
         let (api, (stage, stage_pos), throttle) = (api?, stage?, throttle?);
-        if stage != api.stage_name {
+        if stage != api.stage_name && !api.more_stages.iter().any(|s| s.name == stage) {
+            let stages: Vec<String> = std::iter::once(&api.stage_name)
+                .chain(api.more_stages.iter().map(|s| &s.name))
+                .map(|s| format!("'{s}'"))
+                .collect();
+            let its = if stages.len() == 1 {
+                "its stage is"
+            } else {
+                "its stages are"
+            };
             self.error(
                 &stage_path,
                 stage_pos,
                 format!(
-                    "API {} has no stage '{stage}': its stage is '{}'",
-                    api.logical_id, api.stage_name
+                    "API {} has no stage '{stage}': {its} {}",
+                    api.logical_id,
+                    stages.join(", ")
                 ),
             );
             return None;
@@ -400,10 +411,9 @@ impl<'a> Loader<'a> {
                     Some(r) if !r.enabled => Some(format!(
                         "the Condition of {name} is false, so it does not exist"
                     )),
-                    Some(r) if r.ty != SERVERLESS_API => Some(format!(
-                        "{name} is an {}; Tollgate serves the APIs of AWS::Serverless::Api resources",
-                        r.ty
-                    )),
+                    Some(r) if r.ty != SERVERLESS_API && r.ty != REST_API => {
+                        Some(format!("{name} is an {}, not an API", r.ty))
+                    }
                     Some(_) => None,
                 };
                 if let Some(why) = why {
@@ -719,7 +729,7 @@ impl<'a> Loader<'a> {
     }
 
     /// The node `n` stands for once `Fn::If`s are decided; `None` for `AWS::NoValue`.
-    fn pick(&mut self, n: &'a Node, path: &str) -> Option<&'a Node> {
+    pub(crate) fn pick(&mut self, n: &'a Node, path: &str) -> Option<&'a Node> {
         let mut n = n;
         for _ in 0..32 {
             match n.intrinsic() {

@@ -339,7 +339,10 @@ fn skipped_functions_and_events() {
     ));
     assert!(warned(
         &app,
-        &["Resources.Inline.Properties.CodeUri", "inline code"]
+        &[
+            "Resources.Inline.Properties.InlineCode",
+            "inline code, and no directory was given"
+        ]
     ));
     assert!(warned(
         &app,

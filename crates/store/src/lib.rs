@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use tollgate_model::{
-    ApiDefinition, ApiKey, BasePathMapping, CanarySettings, Deployment, DomainName,
-    FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
+    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, Deployment,
+    DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
 };
 
 pub use sqlite::SqliteStore;
@@ -266,6 +266,11 @@ pub trait Store: Send + Sync + 'static {
         from: &str,
         to: &str,
     ) -> Result<Vec<UsageRecord>, StoreError>;
+
+    /// The stored account settings (defaults until UpdateAccount stores some).
+    async fn get_account(&self) -> Result<AccountSettings, StoreError>;
+
+    async fn put_account(&self, account: &AccountSettings) -> Result<(), StoreError>;
 
     /// A number that grows whenever anything the data plane serves changes, whichever process
     /// made the change. Cheap enough to poll a few times a second.

@@ -153,6 +153,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (plan_id, key_id, day)
     ) WITHOUT ROWID;
     "#,
+    // 5: account-wide settings (GetAccount / UpdateAccount).
+    r#"
+    CREATE TABLE account (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        body TEXT NOT NULL -- the AccountSettings
+    );
+    "#,
 ];
 
 /// The schema version this binary writes.

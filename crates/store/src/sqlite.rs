@@ -18,8 +18,8 @@ use rusqlite::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tollgate_model::{
-    ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName, FunctionDefinition, RestApi,
-    Stage, UsagePlan, UsageRecord,
+    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName,
+    FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
 };
 
 use crate::migrations;
@@ -1760,6 +1760,34 @@ impl Store for SqliteStore {
                 .map_err(backend("reading usage"))?;
             rows.collect::<Result<Vec<_>, _>>()
                 .map_err(backend("reading usage"))
+        })
+        .await
+    }
+
+    async fn get_account(&self) -> Result<AccountSettings, StoreError> {
+        self.read("reading the account", |tx| {
+            let body: Option<String> = tx
+                .prepare_cached("SELECT body FROM account WHERE id = 1")
+                .and_then(|mut s| s.query_row([], |row| row.get(0)).optional())
+                .map_err(backend("reading the account"))?;
+            match body {
+                Some(body) => from_json("account", "settings", &body),
+                None => Ok(AccountSettings::default()),
+            }
+        })
+        .await
+    }
+
+    async fn put_account(&self, account: &AccountSettings) -> Result<(), StoreError> {
+        let body = to_json("account", account)?;
+        self.write("storing the account", move |tx| {
+            tx.execute(
+                "INSERT INTO account (id, body) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                [&body],
+            )
+            .map_err(backend("storing the account"))?;
+            Ok(())
         })
         .await
     }

@@ -395,6 +395,14 @@ pub struct ServeArgs {
     /// keys, usage), the Lambda Invoke API (/2015-03-31/functions/{name}/invocations) and /ping
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub admin_listen: SocketAddr,
+    /// How management calls are authenticated: `none` (only on a loopback --admin-listen) or
+    /// `sigv4` (AWS Signature Version 4, service `apigateway` — `lambda` for the Invoke API —
+    /// with a credential from --admin-credentials)
+    #[arg(long, value_enum, default_value = "none")]
+    pub admin_auth: AdminAuth,
+    /// The credentials management calls are signed with, in the --credentials file format
+    #[arg(long, value_name = "FILE", env = "TOLLGATE_ADMIN_CREDENTIALS")]
+    pub admin_credentials: Option<PathBuf>,
     /// Import (or re-import) this OpenAPI/Swagger file and deploy it at start-up; repeatable
     #[arg(long = "api", value_name = "FILE")]
     pub apis: Vec<PathBuf>,
@@ -427,6 +435,11 @@ pub struct ServeArgs {
     /// How long to wait for in-flight requests on shutdown, in seconds
     #[arg(long, default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Close a client connection that has had no request in progress for this many seconds
+    /// (HTTP/1 keep-alive and HTTP/2); an HTTP/1 request head must also arrive within it. 60 s,
+    /// the idle timeout of AWS's load balancers, is a little under nginx's 75 s keepalive_timeout
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
     /// AWS_IAM credentials (JSON: {"credentials":[{"accessKeyId","secretAccessKey","accountId",
     /// "arn","userId", optional "sessionToken","expiration","policy"}]}) that SigV4-signed
     /// requests are verified against
@@ -573,4 +586,13 @@ pub struct ApisArgs {
     pub listen: SocketAddr,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+}
+
+/// How the management listener authenticates calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminAuth {
+    /// No authentication: allowed only on a loopback address.
+    None,
+    /// AWS Signature Version 4 with a credential from --admin-credentials.
+    Sigv4,
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod clock;
 mod commands;
+mod connection;
 mod functions;
 mod listener;
 mod logging;

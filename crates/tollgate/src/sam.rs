@@ -12,13 +12,16 @@ use tollgate_store::{DeployRequest, SqliteStore, Store};
 /// Loads the template, stores its functions (replacing those an earlier load of the same template
 /// stored, so that functions removed from the template go) and stores and deploys its APIs.
 /// Prints the template's warnings and errors; returns false when the template is refused.
+/// `work_dir` is where zip archives of code are extracted and inline code is written.
 pub async fn load_and_deploy(
     store: &SqliteStore,
     template: &Path,
     parameter_overrides: BTreeMap<String, String>,
+    work_dir: &Path,
 ) -> anyhow::Result<bool> {
     let options = SamOptions {
         parameter_overrides,
+        work_dir: Some(work_dir.to_owned()),
         ..SamOptions::default()
     };
     let app = match tollgate_sam::load_file(template, &options) {
@@ -118,7 +121,57 @@ pub async fn load_and_deploy(
     gateway_resources(store, &app)
         .await
         .context("creating the template's API keys and usage plans")?;
+    stages_and_domains(store, template, &app)
+        .await
+        .context("deploying the template's other stages and its domain names")?;
     Ok(true)
+}
+
+/// The APIs' stages beyond the first (an `AWS::ApiGateway::RestApi` may have several), and
+/// the template's custom domain names with their base path mappings.
+async fn stages_and_domains(
+    store: &SqliteStore,
+    template: &Path,
+    app: &tollgate_sam::SamApp,
+) -> anyhow::Result<()> {
+    use tollgate_model::{BasePathMapping, DomainName};
+    for api in &app.apis {
+        for stage in &api.more_stages {
+            let request = DeployRequest {
+                stage_name: stage.name.clone(),
+                description: Some(format!("tollgate serve --sam {}", template.display())),
+                variables: stage.variables.clone(),
+                ..Default::default()
+            };
+            store.deploy(&api.id, &request).await.with_context(|| {
+                format!("deploying API {} to stage {}", api.logical_id, stage.name)
+            })?;
+        }
+    }
+    for domain in &app.domains {
+        store
+            .put_domain_name(&DomainName::new(&domain.name))
+            .await?;
+        for m in &domain.mappings {
+            let mapping = BasePathMapping {
+                base_path: m
+                    .base_path
+                    .clone()
+                    .unwrap_or_else(|| BasePathMapping::NONE.to_owned()),
+                rest_api_id: m.api_id.clone(),
+                stage: m.stage.clone(),
+            };
+            store.put_base_path_mapping(&domain.name, &mapping).await?;
+            println!(
+                "domain {}/{} -> API {} stage {}",
+                domain.name,
+                m.base_path.as_deref().unwrap_or(""),
+                m.api_id,
+                m.stage.as_deref().unwrap_or("(from the path)")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The template's `AWS::ApiGateway::ApiKey`, `UsagePlan` and `UsagePlanKey` resources, matched by

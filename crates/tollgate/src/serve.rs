@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use tollgate_engine::{Gateway, Upstream};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
-use crate::cli::{BasePath, ServeArgs};
+use crate::cli::{AdminAuth, BasePath, ServeArgs};
 use crate::commands::{
     import_options, invoke_urls, open_store, print_diagnostics, read_definition, urls_base,
 };
@@ -47,6 +47,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let admin_auth = admin_credentials(&args)?;
     // Every address is bound before anything is imported or deployed: a port in use fails the
     // start without changing the store.
     let data = TcpListener::bind(args.listen)
@@ -95,7 +96,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if let Some(template) = &args.sam {
         let overrides = crate::commands::parse_variables(&args.parameter_overrides)
             .context("--parameter-override")?;
-        if !crate::sam::load_and_deploy(&store, template, overrides).await? {
+        let work_dir = args.store.data_dir.join("sam");
+        if !crate::sam::load_and_deploy(&store, template, overrides, &work_dir).await? {
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -142,15 +144,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let signals = ShutdownSignals::install()?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let grace = Duration::from_secs(args.shutdown_grace);
+    let churn = Arc::new(crate::memory::ConnectionChurn::default());
+    let policy = listener::ConnectionPolicy {
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        grace: Duration::from_secs(args.shutdown_grace),
+        churn: churn.clone(),
+    };
     let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(churn.trim_after_waves(shutdown_rx.clone())));
 
     tasks.push(tokio::spawn(listener::serve(
         data,
         None,
         DataPlane(gateway.clone()),
         shutdown_rx.clone(),
-        grace,
+        policy.clone(),
     )));
     if let Some((tls, config)) = tls {
         println!("TLS data plane listening on https://{}", tls.local_addr()?);
@@ -159,7 +167,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             Some(TlsAcceptor::from(config)),
             DataPlane(gateway.clone()),
             shutdown_rx.clone(),
-            grace,
+            policy.clone(),
         )));
     }
     tasks.push(tokio::spawn(listener::serve(
@@ -167,10 +175,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None,
         Management {
             functions: functions.clone(),
-            api: tollgate_admin::ManagementApi::new(store.clone()),
+            auth: admin_auth,
+            api: tollgate_admin::ManagementApi::new(store.clone()).with_account_throttle(
+                tollgate_admin::AccountThrottle {
+                    rate: args.account_rate,
+                    burst: u64::from(args.account_burst),
+                },
+            ),
         },
         shutdown_rx.clone(),
-        grace,
+        policy,
     )));
     let watcher = tokio::spawn(reloader.watch(
         Duration::from_millis(args.poll_interval_ms.max(10)),
@@ -200,6 +214,39 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     functions.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The credentials management calls must be signed with (`None`: no authentication). Refuses an
+/// unauthenticated management listener on an address other machines can reach.
+fn admin_credentials(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<Arc<tollgate_iam::CredentialStore>>> {
+    match args.admin_auth {
+        AdminAuth::None => {
+            if !args.admin_listen.ip().is_loopback() {
+                anyhow::bail!(
+                    "refusing to serve the management API without authentication on {}, which \
+                     is not a loopback address: use --admin-auth sigv4 --admin-credentials FILE, \
+                     or a loopback --admin-listen",
+                    args.admin_listen
+                );
+            }
+            Ok(None)
+        }
+        AdminAuth::Sigv4 => {
+            let file = args.admin_credentials.as_ref().context(
+                "--admin-auth sigv4 needs --admin-credentials FILE (the credentials management calls are signed with)",
+            )?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let store = tollgate_iam::CredentialStore::from_json(&text)
+                .with_context(|| format!("{}: invalid credentials file", file.display()))?;
+            if store.is_empty() {
+                anyhow::bail!("{}: no credentials in the file", file.display());
+            }
+            Ok(Some(Arc::new(store)))
+        }
+    }
 }
 
 /// Imports `file` (replacing the API it was imported into before, if any) and deploys it to

@@ -16,7 +16,25 @@ fn proxy(uri: &str) -> Value {
     })
 }
 
-fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
+/// The misbehaving backends besides the echo one.
+struct Broken {
+    /// Dies mid-body.
+    reset: SocketAddr,
+    /// Refuses connections.
+    refused: SocketAddr,
+    /// Declares a body of 2 GiB, sends 3 bytes and stalls.
+    huge: SocketAddr,
+    /// Declares a body of 100 bytes, sends 3 and stalls.
+    stalled: SocketAddr,
+}
+
+fn api(echo: SocketAddr, broken: &Broken) -> Value {
+    let Broken {
+        reset,
+        refused,
+        huge,
+        stalled,
+    } = *broken;
     let mut pets = proxy(&format!("http://{echo}/pets/{{id}}?fixed=1"));
     pets["parameters"] = json!([
         {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
@@ -56,6 +74,21 @@ fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
             "responses": {"default": {"statusCode": "200"}}
         }
     });
+    let mut stalled_proxy = proxy(&format!("http://{stalled}/"));
+    stalled_proxy["x-amazon-apigateway-integration"]["timeoutInMillis"] = json!(300);
+    let mut big = proxy(&format!("http://{echo}/big/{{n}}"));
+    big["parameters"] =
+        json!([{"name": "n", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    big["x-amazon-apigateway-integration"]["requestParameters"] =
+        json!({"integration.request.path.n": "method.request.path.n"});
+    let http_stalled = json!({
+        "responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {
+            "type": "http", "httpMethod": "GET", "uri": format!("http://{stalled}/"),
+            "timeoutInMillis": 300,
+            "responses": {"default": {"statusCode": "200"}}
+        }
+    });
     let http_reset = json!({
         "responses": {"200": {"description": "ok"}},
         "x-amazon-apigateway-integration": {
@@ -76,7 +109,11 @@ fn api(echo: SocketAddr, reset: SocketAddr, refused: SocketAddr) -> Value {
             "/stagevar": {"get": proxy("http://${stageVariables.backend}/sv")},
             "/http/{code}": {"get": http_status},
             "/http-echo": {"post": http_echo},
-            "/http-reset": {"get": http_reset}
+            "/http-reset": {"get": http_reset},
+            "/huge": {"get": proxy(&format!("http://{huge}/"))},
+            "/stalled": {"get": stalled_proxy},
+            "/big/{n}": {"get": big},
+            "/http-stalled": {"get": http_stalled}
         }
     })
 }
@@ -91,13 +128,15 @@ struct Fixture {
 
 async fn start() -> Fixture {
     let echo = backend::echo().await;
-    let reset = backend::resets_mid_body().await;
+    let broken = Broken {
+        reset: backend::resets_mid_body().await,
+        refused: backend::refused(),
+        huge: backend::stalls_after("HTTP/1.1 200 OK\r\nContent-Length: 2147483648\r\n\r\nabc")
+            .await,
+        stalled: backend::stalls_after("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc").await,
+    };
     let dir = tempfile::tempdir().unwrap();
-    let file = write_definition(
-        dir.path(),
-        "proxying.json",
-        &api(echo, reset, backend::refused()),
-    );
+    let file = write_definition(dir.path(), "proxying.json", &api(echo, &broken));
     let server = Tollgate::start(
         &dir.path().join("data"),
         &["--api", file.to_str().unwrap(), "--stage", "prod"],
@@ -223,20 +262,94 @@ async fn unreachable_backends_get_5xx_and_the_gateway_survives() {
         Some("InternalServerErrorException")
     );
 
-    // A backend that dies mid-body: the proxied stream breaks (headers were already sent) ...
-    let broken = f
-        .http
-        .try_send(Method::GET, &f.url("/reset"), &[], "")
-        .await;
-    assert!(
-        broken.is_err() || broken.as_ref().is_ok_and(|r| r.body.len() < 100_000),
-        "{broken:?}"
+    // A backend that dies mid-body: the response is read whole before the client gets anything,
+    // so the client gets a 502 rather than a truncated 200, with HTTP_PROXY as with HTTP.
+    for path in ["/reset", "/http-reset"] {
+        let r = f.http.get(&f.url(path)).await;
+        assert_eq!(r.status, 502, "{path}");
+        assert_eq!(r.text(), r#"{"message":"Internal server error"}"#, "{path}");
+        assert_eq!(
+            r.header("x-amzn-ErrorType"),
+            Some("InternalServerErrorException")
+        );
+    }
+    // And the gateway keeps serving.
+    assert_eq!(f.http.get(&f.url("/anything")).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn backend_responses_are_read_whole_within_the_timeout_and_the_payload_limit() {
+    let f = start().await;
+    // A body stalled mid-way: 504 at timeoutInMillis (the timeout covers the body), for HTTP_PROXY
+    // and HTTP alike.
+    for path in ["/stalled", "/http-stalled"] {
+        let t = Instant::now();
+        let r = tokio::time::timeout(Duration::from_secs(10), f.http.get(&f.url(path)))
+            .await
+            .unwrap_or_else(|_| panic!("{path}: the client still waits after 10 s"));
+        assert_eq!(r.status, 504, "{path}: {}", r.text());
+        assert_eq!(r.text(), r#"{"message":"Endpoint request timed out"}"#);
+        assert!(
+            t.elapsed() < Duration::from_millis(2500),
+            "{path} timed out late: {:?}",
+            t.elapsed()
+        );
+    }
+    // A declared length over 10 MB is refused as soon as the head arrives: 502.
+    let t = Instant::now();
+    let r = tokio::time::timeout(Duration::from_secs(10), f.http.get(&f.url("/huge")))
+        .await
+        .expect("/huge: the client still waits after 10 s");
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
+    assert_eq!(
+        r.header("x-amzn-ErrorType"),
+        Some("InternalServerErrorException")
     );
-    // ... the non-proxy integration reads the whole body first and answers 502.
-    let r = f.http.get(&f.url("/http-reset")).await;
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // Exactly 10 MB passes, with the gateway's own Content-Length; one byte more is a 502.
+    let limit = 10 * 1024 * 1024;
+    let r = f.http.get(&f.url(&format!("/big/{limit}"))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len(), limit);
+    assert!(r.body.iter().all(|b| *b == b'x'));
+    assert_eq!(r.header("content-length"), Some(limit.to_string().as_str()));
+    let r = f.http.get(&f.url(&format!("/big/{}", limit + 1))).await;
     assert_eq!(r.status, 502);
     assert_eq!(r.text(), r#"{"message":"Internal server error"}"#);
     // And the gateway keeps serving.
+    assert_eq!(f.http.get(&f.url("/anything")).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_client_chunked_bodies_get_400_not_502() {
+    let f = start().await;
+    let url = f.url("/anything");
+    let path = url
+        .split_once(&f.server.data.to_string())
+        .unwrap()
+        .1
+        .to_owned();
+    let long_extension = "e".repeat(20_000);
+    let bodies = [
+        // Not a hexadecimal chunk size.
+        "zz\r\nabc\r\n0\r\n\r\n".to_owned(),
+        // A chunk extension far over any sane length.
+        format!("3;{long_extension}\r\nabc\r\n0\r\n\r\n"),
+        // A good chunk (already on its way to the backend), then a broken one.
+        "3\r\nabc\r\nxyz\r\ndef\r\n0\r\n\r\n".to_owned(),
+    ];
+    for body in &bodies {
+        let request = format!(
+            "PUT {path} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n{body}"
+        );
+        let r = common::raw_exchange(f.server.data, request.as_bytes()).await;
+        assert_eq!(r.status_line, "HTTP/1.1 400 Bad Request", "{}", &body[..10]);
+        assert_eq!(r.text(), r#"{"message":"Invalid request body"}"#);
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("BadRequestException"));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert!(r.header("x-amzn-RequestId").is_some());
+    }
     assert_eq!(f.http.get(&f.url("/anything")).await.status, 200);
 }
 
@@ -283,44 +396,37 @@ async fn http_integration_sends_only_mapped_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chunked_bodies_over_the_limit_get_413() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+async fn chunked_bodies_over_the_limit_get_413_even_when_the_client_writes_it_all_first() {
+    use tokio::io::AsyncWriteExt;
     let f = start().await;
-    // Stream 11 MB without a Content-Length over a raw socket: the gateway answers as soon as
-    // the limit is crossed and closes, so the writer must not stop the reader from seeing it.
+    // 40 MB without a Content-Length, written in full before anything is read (as Python's
+    // http.client and requests do), more than socket buffers absorb: the gateway answers 413 once
+    // the limit is crossed, then keeps reading and discarding until the client is done, so that
+    // the 413 is not lost to a reset.
     let url = f.url("/anything");
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap());
-    let stream = tokio::net::TcpStream::connect(authority).await.unwrap();
-    let (mut rd, mut wr) = stream.into_split();
+    let path = url
+        .split_once(&f.server.data.to_string())
+        .unwrap()
+        .1
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(f.server.data).await.unwrap();
     let head =
-        format!("PUT {path} HTTP/1.1\r\nHost: {authority}\r\nTransfer-Encoding: chunked\r\n\r\n");
-    let writer = tokio::spawn(async move {
-        if wr.write_all(head.as_bytes()).await.is_err() {
-            return;
-        }
-        let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
-        chunk.extend(std::iter::repeat_n(b'z', 64 * 1024));
-        chunk.extend_from_slice(b"\r\n");
-        for _ in 0..176 {
-            if wr.write_all(&chunk).await.is_err() {
-                return;
-            }
-        }
-        let _ = wr.write_all(b"0\r\n\r\n").await;
-    });
-    let mut response = Vec::new();
-    let mut buf = [0u8; 4096];
-    // Read until the status line is in (a reset after it is expected and harmless).
-    while !response.windows(2).any(|w| w == b"\r\n") {
-        match rd.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => response.extend_from_slice(&buf[..n]),
-        }
+        format!("PUT {path} HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+    let mut request = head.into_bytes();
+    let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
+    chunk.extend(std::iter::repeat_n(b'z', 64 * 1024));
+    chunk.extend_from_slice(b"\r\n");
+    for _ in 0..640 {
+        request.extend_from_slice(&chunk);
     }
-    writer.abort();
-    let text = String::from_utf8_lossy(&response);
-    assert!(text.starts_with("HTTP/1.1 413 "), "{text}");
+    request.extend_from_slice(b"0\r\n\r\n");
+    tokio::time::timeout(Duration::from_secs(20), stream.write_all(&request))
+        .await
+        .expect("the gateway keeps reading")
+        .expect("no reset while the client writes");
+    let r = common::read_raw_reply(&mut stream).await;
+    assert_eq!(r.status_line, "HTTP/1.1 413 Payload Too Large");
+    assert_eq!(r.text(), r#"{"message":"Request Too Long"}"#);
 }
 
 #[tokio::test(flavor = "multi_thread")]

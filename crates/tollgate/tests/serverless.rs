@@ -623,3 +623,282 @@ Resources:
     );
     assert_eq!(http.get(&url).await.status, 403);
 }
+
+/// The CDK fixture: `cdk synth` of a small app (`crates/sam/tests/fixtures/cdk-items`).
+fn cdk_template() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sam/tests/fixtures/cdk-items/cdk.out/ItemsStack.template.json")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cdk_synthesized_rest_api_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = cdk_template();
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--sam", template.to_str().unwrap()],
+    );
+    let id = server.api_id_for_stage("prod");
+    let http = Http::default();
+    let url = |path: &str| server.url(&id, "prod", path);
+    let key = [("x-api-key", "items-key-value-0123456789")];
+
+    // GET /items requires the usage plan's API key.
+    let r = http.get(&url("/items")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Forbidden"}"#);
+    let r = http.send(Method::GET, &url("/items"), &key, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"resource": "/items", "path": "/items", "method": "GET", "id": null,
+               "stage": "prod", "function": "ItemsFunction736859B1"})
+    );
+
+    // The {id} resource, through the same Lambda proxy integration.
+    let r = http.get(&url("/items/42")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"resource": "/items/{id}", "path": "/items/42", "method": "GET", "id": "42",
+               "stage": "prod", "function": "ItemsFunction736859B1"})
+    );
+
+    // POST /items: the request validator checks the body against the Item model.
+    let json_ct = [("content-type", "application/json")];
+    let r = http
+        .send(Method::POST, &url("/items"), &json_ct, r#"{"name":"pen"}"#)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["method"], "POST");
+    let r = http
+        .send(
+            Method::POST,
+            &url("/items"),
+            &json_ct,
+            r#"{"colour":"red"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.text(), r#"{"message":"Invalid request body"}"#);
+
+    // The MOCK method.
+    let r = http.get(&url("/health")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), r#"{"status": "ok"}"#);
+
+    // No such resource.
+    let r = http.get(&url("/nope")).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text(), r#"{"message":"Missing Authentication Token"}"#);
+}
+
+const CFN_TEMPLATE: &str = r#"
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Inline:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: index.handler
+      Code:
+        ZipFile: |
+          import json
+          def handler(event, context):
+              return {"statusCode": 200, "body": json.dumps({
+                  "from": "inline", "id": event["pathParameters"]["id"],
+                  "principal": event["requestContext"]["authorizer"]["principalId"],
+                  "stage": event["requestContext"]["stage"]})}
+  Authorizer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.11
+      Handler: auth.handler
+      CodeUri: auth.zip
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: shop}
+  Orders:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: orders}
+  Order:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !Ref Orders, PathPart: "{id}"}
+  Token:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Name: token
+      Type: TOKEN
+      IdentitySource: method.request.header.Authorization
+      AuthorizerResultTtlInSeconds: 0
+      AuthorizerUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Authorizer.Arn}/invocations"
+  GetOrder:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Order
+      HttpMethod: GET
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref Token
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Inline.Arn}/invocations"
+  GetOrders:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Orders
+      HttpMethod: GET
+      MethodResponses:
+        - StatusCode: "200"
+          ResponseParameters: {method.response.header.X-Stage: true}
+      Integration:
+        Type: MOCK
+        RequestTemplates: {application/json: '{"statusCode": 200}'}
+        IntegrationResponses:
+          - StatusCode: "200"
+            ResponseParameters: {method.response.header.X-Stage: context.stage}
+            ResponseTemplates: {application/json: '{"tier": "$stageVariables.tier"}'}
+  NotFound:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: MISSING_AUTHENTICATION_TOKEN
+      StatusCode: "404"
+      ResponseTemplates: {application/json: '{"error": "no route"}'}
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [GetOrder, GetOrders]
+    Properties:
+      RestApiId: !Ref Api
+      StageName: v1
+      StageDescription: {Variables: {tier: one}}
+  Beta:
+    Type: AWS::ApiGateway::Stage
+    Properties: {RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: beta, Variables: {tier: beta}}
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties: {Action: lambda:InvokeFunction, FunctionName: !Ref Inline, Principal: apigateway.amazonaws.com}
+  Domain:
+    Type: AWS::ApiGateway::DomainName
+    Properties: {DomainName: shop.example.test}
+  Mapping:
+    Type: AWS::ApiGateway::BasePathMapping
+    Properties: {DomainName: !Ref Domain, RestApiId: !Ref Api, Stage: !Ref Beta, BasePath: shop}
+"#;
+
+const AUTHORIZER_APP: &str = r#"
+def handler(event, context):
+    token = event["authorizationToken"]
+    effect = "Allow" if token == "let-me-in" else "Deny"
+    return {"principalId": "user-1", "policyDocument": {"Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_written_cloudformation_apis_are_served() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let app_dir = dir.path().join("shop");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("auth.py", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(AUTHORIZER_APP.as_bytes()).unwrap();
+    std::fs::write(app_dir.join("auth.zip"), zip.finish().unwrap().into_inner()).unwrap();
+    let template = app_dir.join("template.yaml");
+    std::fs::write(&template, CFN_TEMPLATE).unwrap();
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &["--sam", template.to_str().unwrap()],
+    );
+    let id = server.api_id_for_stage("beta");
+    let http = Http::default();
+
+    // The TOKEN authorizer (code from a zip) guards the inline function.
+    let url = server.url(&id, "beta", "/orders/7");
+    let r = http.get(&url).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.text(), r#"{"message":"Unauthorized"}"#);
+    let r = http
+        .send(Method::GET, &url, &[("authorization", "nope")], "")
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.text(),
+        r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+    );
+    let r = http
+        .send(Method::GET, &url, &[("authorization", "let-me-in")], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        json!({"from": "inline", "id": "7", "principal": "user-1", "stage": "beta"})
+    );
+
+    // The MOCK method, on both stages with their variables.
+    for (stage, tier) in [("beta", "beta"), ("v1", "one")] {
+        let r = http.get(&server.url(&id, stage, "/orders")).await;
+        assert_eq!(r.status, 200, "{stage}: {}", r.text());
+        assert_eq!(r.header("x-stage"), Some(stage));
+        assert_eq!(r.text(), format!(r#"{{"tier": "{tier}"}}"#));
+    }
+
+    // The gateway response of the template.
+    let r = http.get(&server.url(&id, "beta", "/nope")).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.text(), r#"{"error": "no route"}"#);
+
+    // The custom domain's base path mapping reaches the beta stage.
+    let r = http
+        .send(
+            Method::GET,
+            &format!("http://{}/shop/orders", server.data),
+            &[("host", "shop.example.test")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), r#"{"tier": "beta"}"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_stacks_serve_their_functions_and_apis() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sam/tests/data/nested/template.yaml");
+    let server = Tollgate::start(
+        &dir.path().join("data"),
+        &[
+            "--sam",
+            template.to_str().unwrap(),
+            "--parameter-override",
+            "Greeting=hi",
+        ],
+    );
+    let http = Http::default();
+    let mut answers = Vec::new();
+    for line in server
+        .stdout
+        .iter()
+        .filter(|l| l.ends_with(") stage Prod:"))
+    {
+        let id = line
+            .trim_end_matches(") stage Prod:")
+            .rsplit_once(" (")
+            .unwrap()
+            .1;
+        for path in ["/front", "/hello"] {
+            let r = http.get(&server.url(id, "Prod", path)).await;
+            if r.status == 200 {
+                answers.push(r.text());
+            }
+        }
+    }
+    answers.sort();
+    // The child's function, renamed away from the parent's Front, got the parent's parameter.
+    assert_eq!(answers, ["front", "hi from nested-Child-Front"]);
+}

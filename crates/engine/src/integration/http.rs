@@ -1,9 +1,13 @@
 //! HTTP and HTTP_PROXY: the request goes to a backend URL over pooled keep-alive connections.
 //!
-//! HTTP_PROXY streams both bodies, forwards the client's query string and headers (minus the
-//! ones AWS drops) and returns the backend's response with AWS's header remapping. HTTP sends only
-//! mapped headers and query parameters, and shapes the response through the selected integration
-//! response.
+//! HTTP_PROXY streams the request body to the backend, forwards the client's query string and
+//! headers (minus the ones AWS drops) and returns the backend's response with AWS's header
+//! remapping. HTTP sends only mapped headers and query parameters, and shapes the response through
+//! the selected integration response.
+//!
+//! Both read the backend's whole response before answering, as AWS does: `timeoutInMillis` covers
+//! the response body too (504 past it), a response over the 10 MB payload limit or one that breaks
+//! off mid-body is a 502, and the client never sees a truncated 200.
 
 use std::error::Error as _;
 
@@ -15,7 +19,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tollgate_model::GatewayResponseType;
 
 use crate::binary;
-use crate::body::{self, Body, MAX_PAYLOAD};
+use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
 use crate::compile::{Destination, HttpIntegration, Source, UriPart};
 use crate::context::RequestContext;
 use crate::gateway_response::GatewayError;
@@ -24,7 +28,7 @@ use crate::integration::{
     IntegrationOutput, header_value, method_response, resolve_request_source,
 };
 use crate::templates::{self, RequestBody};
-use crate::upstream::Upstream;
+use crate::upstream::{HttpsClient, Upstream};
 use bytes::Bytes;
 
 /// Characters escaped when a static or decoded value is put into a URI path segment.
@@ -169,38 +173,26 @@ pub async fn invoke(
         out_headers.insert(X_AMZN_APIGATEWAY_API_ID, v);
     }
 
+    // Client body errors are marked so that they are not taken for the backend's failures.
+    let request_body = request_body.map_err(|e| -> BoxError { Box::new(ClientBodyError(e)) });
     let mut backend_request = Request::new(body::boxed(Limited::new(request_body, MAX_PAYLOAD)));
     *backend_request.method_mut() = method;
     *backend_request.uri_mut() = uri;
     *backend_request.headers_mut() = out_headers;
 
     let client = upstream.client(integration.insecure_tls);
-    let backend_response = match tokio::time::timeout(
-        integration.timeout,
-        client.request(backend_request),
-    )
-    .await
-    {
-        Err(_) => return Err(GatewayError::new(GatewayResponseType::IntegrationTimeout)),
-        Ok(Err(e)) => {
-            if is_length_limit(&e) {
-                return Err(GatewayError::new(GatewayResponseType::RequestTooLarge));
-            }
-            tracing::warn!(request_id = %ctx.request_id, error = %error_chain(&e), "network error communicating with endpoint");
-            return Err(GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502));
-        }
-        Ok(Ok(r)) => r,
+    let (parts, bytes) = match exchange(client, backend_request, integration.timeout).await {
+        Ok(r) => r,
+        Err(e) => return Err(e.into_gateway_error(ctx)),
     };
 
     if integration.proxy {
-        let (parts, body) = backend_response.into_parts();
-        let mut response = Response::new(body::boxed(body));
+        let mut response = Response::new(body::full(bytes));
         *response.status_mut() = parts.status;
         *response.headers_mut() = headers::from_backend(parts.headers);
         return Ok(response);
     }
 
-    let (parts, backend_body) = backend_response.into_parts();
     let status_text = parts.status.as_str().to_owned();
     let selected = integration
         .responses
@@ -209,14 +201,6 @@ pub async fn invoke(
     if !selected.method_response_declared {
         return Err(GatewayError::internal());
     }
-    // Non-proxy responses are bounded by the payload limit and read whole, as templates need.
-    let bytes = match Limited::new(backend_body, MAX_PAYLOAD).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            tracing::warn!(request_id = %ctx.request_id, error = %e, "integration response body failed");
-            return Err(GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502));
-        }
-    };
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -309,15 +293,95 @@ fn invalid_endpoint(ctx: &RequestContext, uri: &str) -> GatewayError {
     GatewayError::internal()
 }
 
-fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+/// A failure of the client's request body while it streams to the backend (malformed chunked
+/// framing, a client gone mid-body): the client's fault, not the backend's.
+#[derive(Debug)]
+struct ClientBodyError(BoxError);
+
+impl std::fmt::Display for ClientBodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "client request body: {}", self.0)
+    }
+}
+
+impl std::error::Error for ClientBodyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+/// Why a call to the backend produced no usable response.
+#[derive(Debug, thiserror::Error)]
+enum ExchangeError {
+    #[error("no complete response within the integration timeout")]
+    Timeout,
+    #[error("request body over the payload limit")]
+    RequestTooLarge,
+    #[error("{0}")]
+    ClientBody(String),
+    #[error("network error communicating with endpoint: {0}")]
+    Network(String),
+    #[error("integration response over the payload limit")]
+    ResponseTooLarge,
+    #[error("integration response body failed: {0}")]
+    ResponseBody(BoxError),
+}
+
+impl ExchangeError {
+    /// AWS's answer: 504 past the timeout, 413 / 400 for the client's own body, 502 for the rest.
+    fn into_gateway_error(self, ctx: &RequestContext) -> GatewayError {
+        match self {
+            ExchangeError::Timeout => GatewayError::new(GatewayResponseType::IntegrationTimeout),
+            ExchangeError::RequestTooLarge => {
+                GatewayError::new(GatewayResponseType::RequestTooLarge)
+            }
+            ExchangeError::ClientBody(reason) => {
+                tracing::debug!(request_id = %ctx.request_id, reason, "bad client request body");
+                GatewayError::new(GatewayResponseType::BadRequestBody)
+            }
+            e @ (ExchangeError::Network(_)
+            | ExchangeError::ResponseTooLarge
+            | ExchangeError::ResponseBody(_)) => {
+                tracing::warn!(request_id = %ctx.request_id, error = %e, "integration failed");
+                GatewayError::new(GatewayResponseType::IntegrationFailure).with_status(502)
+            }
+        }
+    }
+}
+
+/// Sends `request` and reads the whole response, all within `timeout`.
+async fn exchange(
+    client: &HttpsClient,
+    request: Request<Body>,
+    timeout: std::time::Duration,
+) -> Result<(::http::response::Parts, Bytes), ExchangeError> {
+    let call = async {
+        let response = client.request(request).await.map_err(send_error)?;
+        let (parts, backend_body) = response.into_parts();
+        match body::collect_limited(backend_body, MAX_PAYLOAD).await {
+            Ok(bytes) => Ok((parts, bytes)),
+            Err(body::CollectError::TooLarge) => Err(ExchangeError::ResponseTooLarge),
+            Err(body::CollectError::Body(e)) => Err(ExchangeError::ResponseBody(e)),
+        }
+    };
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or(Err(ExchangeError::Timeout))
+}
+
+/// Sorts a failed send: the client's body over the limit or broken, else the network.
+fn send_error(e: hyper_util::client::legacy::Error) -> ExchangeError {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(err) = current {
         if err.is::<LengthLimitError>() {
-            return true;
+            return ExchangeError::RequestTooLarge;
+        }
+        if let Some(client) = err.downcast_ref::<ClientBodyError>() {
+            return ExchangeError::ClientBody(client.to_string());
         }
         current = err.source();
     }
-    false
+    ExchangeError::Network(error_chain(&e))
 }
 
 fn error_chain(e: &hyper_util::client::legacy::Error) -> String {

@@ -190,3 +190,26 @@ pub async fn closes_idle_connections(close_after_ms: u64) -> SocketAddr {
     });
     addr
 }
+
+/// A backend that reads the request head, writes `response` (a head and the start of a body) and
+/// then holds the connection open without sending anything more.
+pub async fn stalls_after(response: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.flush().await;
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                drop(stream);
+            });
+        }
+    });
+    addr
+}

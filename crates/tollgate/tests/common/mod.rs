@@ -352,3 +352,97 @@ pub fn mock(status: u16, body: &str) -> serde_json::Value {
         }
     })
 }
+
+/// A response read off a raw socket, as it was on the wire.
+#[derive(Debug)]
+pub struct RawReply {
+    /// `HTTP/1.1 200 OK`.
+    pub status_line: String,
+    /// Names lower-cased, in wire order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Reads one response (head, then `Content-Length` bytes of body) from `stream`, within 10 s.
+pub async fn read_raw_reply(stream: &mut tokio::net::TcpStream) -> RawReply {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut data = Vec::new();
+        let mut buf = [0u8; 8192];
+        let head_end = loop {
+            if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let n = stream.read(&mut buf).await.expect("read the response head");
+            assert!(
+                n > 0,
+                "closed before a full head: {}",
+                String::from_utf8_lossy(&data)
+            );
+            data.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default().to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = data[head_end + 4..].to_vec();
+        while body.len() < length {
+            let n = stream.read(&mut buf).await.expect("read the response body");
+            assert!(n > 0, "closed after {} of {length} body bytes", body.len());
+            body.extend_from_slice(&buf[..n]);
+        }
+        RawReply {
+            status_line,
+            headers,
+            body,
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("a response within 10 s")
+}
+
+/// Sends `request` as is on a new connection and reads one response.
+pub async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> RawReply {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("send the request");
+    read_raw_reply(&mut stream).await
+}
+
+/// Whether the server closes `stream` within `within` (reading and discarding what it sends).
+pub async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    let eof = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(within, eof).await.is_ok()
+}

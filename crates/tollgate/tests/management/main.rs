@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod keys;
+mod misc;
 mod restapis;
 mod sdk;
 mod stages;

@@ -50,16 +50,19 @@ pub fn client(served: &Served) -> aws_sdk_apigateway::Client {
 }
 
 pub fn client_at(admin: std::net::SocketAddr) -> aws_sdk_apigateway::Client {
+    client_signing_as(admin, "AKIDEXAMPLE", "secret")
+}
+
+/// A client that signs with this access key and secret.
+pub fn client_signing_as(
+    admin: std::net::SocketAddr,
+    access_key: &str,
+    secret: &str,
+) -> aws_sdk_apigateway::Client {
     let config = aws_sdk_apigateway::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDEXAMPLE",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new(access_key, secret, None, None, "test"))
         .endpoint_url(format!("http://{admin}"))
         .http_client(plain_http())
         .retry_config(RetryConfig::disabled())

@@ -1,0 +1,2 @@
+def front(event, context):
+    return {"statusCode": 200, "body": "front"}

@@ -1,8 +1,10 @@
-//! `/restapis/{id}/deployments`: CreateDeployment, GetDeployment(s), DeleteDeployment.
+//! `/restapis/{id}/deployments`: CreateDeployment, GetDeployment(s), UpdateDeployment,
+//! DeleteDeployment.
 //!
 //! A deployment freezes the API's current definition; with `stageName` it also creates the stage
-//! or points it at the new deployment, in the same transaction, and a running gateway serves it
-//! from its next poll on (the same code path as `tollgate deploy`).
+//! or points it at the new deployment (or, with `canarySettings`, makes it the existing stage's
+//! canary), in the same transaction, and a running gateway serves it from its next poll on (the
+//! same code path as `tollgate deploy`).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +13,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
+use crate::patch::PatchBody;
+use crate::stages::{CanaryInput, check_cache_size, check_stage_name};
 use crate::{ApiError, Call, Reply, page};
 
 /// Routes `/restapis/{api_id}/deployments` + `rest`.
@@ -25,6 +29,7 @@ pub(crate) async fn route(
         [] if m == Verb::POST => create(store, call, api_id).await,
         [] if m == Verb::GET => list(store, call, api_id).await,
         [id] if m == Verb::GET => get(store, call, api_id, id).await,
+        [id] if m == Verb::PATCH => update(store, call, api_id, id).await,
         [id] if m == Verb::DELETE => delete(store, api_id, id).await,
         _ => return None,
     })
@@ -36,18 +41,35 @@ struct CreateDeployment {
     stage_name: Option<String>,
     stage_description: Option<String>,
     description: Option<String>,
+    cache_cluster_enabled: Option<bool>,
+    cache_cluster_size: Option<String>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
-    canary_settings: Option<Value>,
+    canary_settings: Option<CanaryInput>,
+    tracing_enabled: Option<bool>,
 }
 
 /// POST `/restapis/{id}/deployments` → 201 `{id, createdDate, description?}`.
 async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
     let body: CreateDeployment = call.json()?;
-    if body.canary_settings.is_some() {
-        return Err(ApiError::bad(
-            "Canary deployments are not supported by this version of Tollgate yet",
-        ));
+    let canary = match body.canary_settings {
+        Some(canary) => {
+            let stage = body.stage_name.as_deref().unwrap_or("null");
+            if stage.is_empty() || body.stage_name.is_none() {
+                return Err(ApiError::bad(format!(
+                    "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is {stage}"
+                )));
+            }
+            // The store puts the new deployment's id in.
+            Some(canary.settings("")?)
+        }
+        None => None,
+    };
+    if let Some(stage) = body.stage_name.as_deref().filter(|s| !s.is_empty()) {
+        check_stage_name(stage)?;
+    }
+    if let Some(size) = &body.cache_cluster_size {
+        check_cache_size(size, "createDeploymentInput.cacheClusterSize")?;
     }
     for (name, value) in &body.variables {
         check_variable(name, value)?;
@@ -57,9 +79,38 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
         description: body.description,
         stage_description: body.stage_description,
         variables: body.variables,
+        canary,
+        cache_cluster_enabled: body.cache_cluster_enabled,
+        cache_cluster_size: body.cache_cluster_size,
+        tracing_enabled: body.tracing_enabled,
     };
     let (deployment, _) = store.create_deployment(api_id, &request).await?;
     Ok(Reply::json(StatusCode::CREATED, &deployment))
+}
+
+/// PATCH `/restapis/{id}/deployments/{deployment_id}` → 200 with the deployment; the only path
+/// is `replace /description` (an empty value clears it).
+async fn update(
+    store: &SqliteStore,
+    call: &Call<'_>,
+    api_id: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let body: PatchBody = call.json()?;
+    body.check_ops("updateDeploymentInput")?;
+    let (current, _) = store.get_deployment(api_id, id).await?;
+    let mut description = current.description;
+    for op in &body.patch_operations {
+        if op.path != "/description" {
+            return Err(op.invalid_path());
+        }
+        op.require("replace")?;
+        description = op.optional_value();
+    }
+    let deployment = store
+        .set_deployment_description(api_id, id, description)
+        .await?;
+    Ok(Reply::json(StatusCode::OK, &deployment))
 }
 
 /// A stage variable as AWS allows it: name `[A-Za-z0-9_]+`, value `[A-Za-z0-9-._~:/?#&=,]+`.
@@ -127,7 +178,8 @@ async fn get(
     Ok(Reply::json(StatusCode::OK, &value))
 }
 
-/// DELETE `/restapis/{id}/deployments/{deployment_id}` → 202 (400 while a stage uses it).
+/// DELETE `/restapis/{id}/deployments/{deployment_id}` → 202 (400 while a stage uses it, as
+/// its deployment or its canary's).
 async fn delete(store: &SqliteStore, api_id: &str, id: &str) -> Result<Reply, ApiError> {
     store.delete_deployment(api_id, id).await?;
     Ok(Reply::accepted())

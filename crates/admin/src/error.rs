@@ -72,6 +72,26 @@ impl ApiError {
             allowed.join(", ")
         ))
     }
+
+    /// AWS's ValidationException for required members left out:
+    /// `1 validation error detected: Value null at 'createStageInput.stageName' failed to satisfy
+    /// constraint: Member must not be null` (`N validation errors detected: a; b` for several).
+    pub(crate) fn null_members(input: &str, members: &[&str]) -> ApiError {
+        let each: Vec<String> = members
+            .iter()
+            .map(|m| {
+                format!(
+                    "Value null at '{input}.{m}' failed to satisfy constraint: Member must not be null"
+                )
+            })
+            .collect();
+        let n = each.len();
+        ApiError::Validation(format!(
+            "{n} validation error{} detected: {}",
+            if n == 1 { "" } else { "s" },
+            each.join("; ")
+        ))
+    }
 }
 
 impl ApiError {

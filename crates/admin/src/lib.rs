@@ -5,7 +5,8 @@
 //! methods, integrations and responses (`/restapis/{id}/resources/...`), models (with
 //! GetModelTemplate), request validators, authorizers and gateway responses
 //! (`/restapis/{id}/models`, `.../requestvalidators`, `.../authorizers`,
-//! `.../gatewayresponses`), deployments, stages and GetExport, API keys (`/apikeys`, with
+//! `.../gatewayresponses`), deployments and stages with canaries and cache flushes
+//! (`/restapis/{id}/deployments`, `.../stages`), GetExport, API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
 //! usage (`/usageplans/{id}/usage`), tags (`/tags/{arn}`), SDK types (`/sdktypes`) and the
 //! account (`/account`). Every operation reads and writes the store; a running
@@ -27,7 +28,7 @@ mod plans;
 mod resources;
 mod restapis;
 mod sdk_types;
-mod stages;
+pub mod stages;
 mod tags;
 pub mod usage;
 mod validators;
@@ -259,6 +260,28 @@ where
     Ok(store
         .edit_api(api_id, move |d| {
             edit(d).map_err(tollgate_store::StoreError::from)
+        })
+        .await?)
+}
+
+/// Edits a stored stage in one transaction (see [`tollgate_store::Store::edit_stage`]), with the
+/// management API's errors.
+async fn edit_stage<T, F>(
+    store: &SqliteStore,
+    api_id: &str,
+    stage_name: &str,
+    edit: F,
+) -> Result<(T, tollgate_model::Stage), ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut tollgate_model::Stage, &[tollgate_model::Deployment]) -> Result<T, ApiError>
+        + Send
+        + 'static,
+{
+    use tollgate_store::Store;
+    Ok(store
+        .edit_stage(api_id, stage_name, move |s, d| {
+            edit(s, d).map_err(tollgate_store::StoreError::from)
         })
         .await?)
 }

@@ -20,6 +20,9 @@ pub(crate) struct PatchOperation {
     pub path: String,
     #[serde(default)]
     pub value: Option<String>,
+    /// The source path of a `copy` (the only operation that reads it).
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 impl PatchOperation {
@@ -138,6 +141,24 @@ impl PatchOperation {
             }
             _ => Err(self.unsupported_op()),
         }
+    }
+
+    /// A value that sets the path: `add` and `replace` both do (the other operations are
+    /// refused with AWS's text).
+    pub fn set_value(&self) -> Result<&str, ApiError> {
+        match self.op.as_str() {
+            "add" | "replace" => self.value(),
+            _ => Err(self.unsupported_op()),
+        }
+    }
+
+    /// AWS's error for a value the path does not take.
+    pub fn invalid_value(&self) -> ApiError {
+        ApiError::bad(format!(
+            "Invalid value '{}' for patch path {}",
+            self.value.as_deref().unwrap_or(""),
+            self.path
+        ))
     }
 
     /// Only `op` is allowed on this path.

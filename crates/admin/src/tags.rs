@@ -94,9 +94,7 @@ where
             crate::edit(store, &id, move |d| change(&mut d.rest_api.tags)).await?;
         }
         Taggable::Stage(id, name) => {
-            let mut stage = store.get_stage(&id, &name).await?;
-            change(&mut stage.tags)?;
-            store.put_stage(&id, &stage).await?;
+            crate::edit_stage(store, &id, &name, move |stage, _| change(&mut stage.tags)).await?;
         }
         Taggable::ApiKey(id) => {
             let mut key = store.get_api_key(&id).await?;
@@ -108,6 +106,28 @@ where
             change(&mut plan.tags)?;
             store.put_usage_plan(&plan).await?;
         }
+    }
+    Ok(())
+}
+
+/// Tag keys a caller may set: 1 to 128 characters, not `aws:` nor Tollgate's own prefix.
+fn check_keys(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    for key in tags.keys() {
+        let reserved = key.starts_with("aws:") || key.starts_with(INTERNAL_PREFIX);
+        if key.is_empty() || key.len() > 128 || reserved {
+            return Err(ApiError::bad(format!("Invalid tag key: {key}")));
+        }
+    }
+    Ok(())
+}
+
+/// The tags a create operation was given, checked as TagResource checks them.
+pub(crate) fn check_new(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    check_keys(tags)?;
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::bad(format!(
+            "A resource can have at most {MAX_TAGS} tags"
+        )));
     }
     Ok(())
 }
@@ -128,12 +148,7 @@ struct TagResource {
 /// PUT `/tags/{arn}` `{"tags": {...}}` → 204; existing keys are overwritten.
 async fn put(store: &SqliteStore, call: &Call<'_>, target: Taggable) -> Result<Reply, ApiError> {
     let body: TagResource = call.json()?;
-    for key in body.tags.keys() {
-        let reserved = key.starts_with("aws:") || key.starts_with(INTERNAL_PREFIX);
-        if key.is_empty() || key.len() > 128 || reserved {
-            return Err(ApiError::bad(format!("Invalid tag key: {key}")));
-        }
-    }
+    check_keys(&body.tags)?;
     retag(store, target, move |tags| {
         tags.extend(body.tags);
         let visible = tags

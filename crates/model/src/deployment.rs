@@ -35,6 +35,22 @@ pub struct CanarySettings {
     pub use_stage_cache: bool,
 }
 
+impl CanarySettings {
+    /// A canary on `deployment_id` with AWS's defaults: no traffic, no overrides, its own cache.
+    pub fn on(deployment_id: impl Into<String>) -> Self {
+        CanarySettings {
+            deployment_id: Some(deployment_id.into()),
+            percent_traffic: 0.0,
+            stage_variable_overrides: BTreeMap::new(),
+            use_stage_cache: false,
+        }
+    }
+}
+
+/// The cache capacities AWS offers, in GB (`Stage.cacheClusterSize`).
+pub const CACHE_CLUSTER_SIZES: [&str; 8] =
+    ["0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237"];
+
 /// Per-method stage settings, keyed in [`Stage::method_settings`] by `*/*` or
 /// `{resourcePath without leading /}/{VERB}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +127,20 @@ impl Stage {
         "NOT_AVAILABLE".to_owned()
     }
 
+    /// Turns the stage's cache cluster on or off. On, the size defaults to AWS's `0.5` and the
+    /// status reads `AVAILABLE` at once (AWS passes through `CREATE_IN_PROGRESS`; tools such as
+    /// Terraform wait for `AVAILABLE`); off, the status is `NOT_AVAILABLE` and the size is kept.
+    pub fn set_cache_cluster_enabled(&mut self, enabled: bool) {
+        self.cache_cluster_enabled = enabled;
+        if enabled {
+            self.cache_cluster_size
+                .get_or_insert_with(|| CACHE_CLUSTER_SIZES[0].to_owned());
+            self.cache_cluster_status = "AVAILABLE".to_owned();
+        } else {
+            self.cache_cluster_status = Self::not_available();
+        }
+    }
+
     /// A new stage with AWS's CreateStage defaults.
     pub fn new(stage_name: impl Into<String>, deployment_id: impl Into<String>) -> Self {
         let now = crate::now_epoch_seconds();
@@ -158,6 +188,27 @@ mod tests {
         assert_eq!(v["methodSettings"], serde_json::json!({}));
         assert_eq!(v["tracingEnabled"], false);
         assert!(v.get("variables").is_none());
+    }
+
+    #[test]
+    fn cache_cluster_switch() {
+        let mut s = Stage::new("dev", "abc123");
+        s.set_cache_cluster_enabled(true);
+        assert_eq!(s.cache_cluster_size.as_deref(), Some("0.5"));
+        assert_eq!(s.cache_cluster_status, "AVAILABLE");
+        s.cache_cluster_size = Some("6.1".to_owned());
+        s.set_cache_cluster_enabled(false);
+        assert_eq!(s.cache_cluster_status, "NOT_AVAILABLE");
+        assert_eq!(s.cache_cluster_size.as_deref(), Some("6.1"));
+    }
+
+    #[test]
+    fn a_new_canary_reads_like_aws() {
+        let v = serde_json::to_value(CanarySettings::on("d1")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"deploymentId": "d1", "percentTraffic": 0.0, "useStageCache": false})
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ mod usage_plan;
 
 pub use definition::{ApiDefinition, DefinitionError};
 pub use deployment::{
-    AccessLogSettings, CanarySettings, Deployment, MethodSetting, Stage, valid_stage_name,
+    AccessLogSettings, CACHE_CLUSTER_SIZES, CanarySettings, Deployment, MethodSetting, Stage,
+    valid_stage_name,
 };
 pub use domain::{BasePathMapping, DomainName, valid_domain_name};
 pub use function::{FunctionDefinition, RemoteFunction, valid_function_name};

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use tollgate_model::{
-    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName,
-    FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
+    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, Deployment,
+    DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
 };
 
 pub use sqlite::SqliteStore;
@@ -63,6 +63,14 @@ pub struct DeployRequest {
     pub stage_description: Option<String>,
     /// Variables to set on the stage (merged over the existing ones when the stage exists).
     pub variables: BTreeMap<String, String>,
+    /// Makes the new deployment the stage's canary (AWS's canary release deployment) instead of
+    /// pointing the stage at it: the stage must exist, and these settings replace its canary's,
+    /// with `deployment_id` set to the new deployment (whatever was given).
+    pub canary: Option<CanarySettings>,
+    /// Cache and tracing settings for the stage, when given.
+    pub cache_cluster_enabled: Option<bool>,
+    pub cache_cluster_size: Option<String>,
+    pub tracing_enabled: Option<bool>,
 }
 
 /// The persistent state of one Tollgate (or of a cluster).
@@ -102,7 +110,9 @@ pub trait Store: Send + Sync + 'static {
     /// Snapshots the current definition as a new deployment and creates the stage, or points the
     /// existing stage at the new deployment. Refuses an API without methods with `BadRequest`
     /// (`The REST API doesn't contain any methods`), or a method without an integration
-    /// (`No integration defined for method`).
+    /// (`No integration defined for method`). With `request.canary`, the new deployment becomes
+    /// the canary of an existing stage instead; without it, a stage that has a canary is refused
+    /// (AWS's `Non canary deployment not supported on stage ...`).
     async fn deploy(
         &self,
         api_id: &str,
@@ -117,8 +127,17 @@ pub trait Store: Send + Sync + 'static {
         request: &DeployRequest,
     ) -> Result<(Deployment, Option<Stage>), StoreError>;
 
-    /// Deletes a deployment no stage uses (`BadRequest` with AWS's text when one does).
+    /// Deletes a deployment no stage uses, as its deployment or its canary's (`BadRequest` with
+    /// AWS's text when one does).
     async fn delete_deployment(&self, api_id: &str, deployment_id: &str) -> Result<(), StoreError>;
+
+    /// Sets a deployment's description (`None` clears it) and returns the deployment.
+    async fn set_deployment_description(
+        &self,
+        api_id: &str,
+        deployment_id: &str,
+        description: Option<String>,
+    ) -> Result<Deployment, StoreError>;
 
     /// A deployment and the definition it froze.
     async fn get_deployment(
@@ -137,6 +156,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Creates or replaces a stage. Its deployment must exist (`DeploymentNotFound` otherwise).
     async fn put_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError>;
+
+    /// Creates a stage (CreateStage): `Conflict` (`Stage already exists`) when the name is taken,
+    /// `BadRequest` (`Deployment id does not exist`) when its deployment or its canary's does not.
+    async fn create_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError>;
+
+    /// Applies `edit` to a stored stage and stores the result, in one transaction, and returns
+    /// what `edit` returned with the stored stage. `edit` also sees the API's deployments, oldest
+    /// first (to choose one, e.g. for a rollback). When `edit` fails, or the result points at a
+    /// deployment (its own or its canary's) that does not exist (`BadRequest`: `Deployment id
+    /// does not exist`), nothing changes. The stage keeps its name; `lastUpdatedDate` is set.
+    /// Concurrent edits are serialised, and the data plane sees the whole edit or none of it.
+    async fn edit_stage<T, F>(
+        &self,
+        api_id: &str,
+        stage_name: &str,
+        edit: F,
+    ) -> Result<(T, Stage), StoreError>
+    where
+        Self: Sized,
+        T: Send + 'static,
+        F: FnOnce(&mut Stage, &[Deployment]) -> Result<T, StoreError> + Send + 'static;
 
     async fn delete_stage(&self, api_id: &str, stage_name: &str) -> Result<(), StoreError>;
 

@@ -755,8 +755,32 @@ fn create_deployment_tx(
 ) -> Result<(Deployment, Option<Stage>), StoreError> {
     let definition = load_definition(tx, api_id)?;
     let with_stage = !request.stage_name.is_empty();
-    if with_stage {
+    if request.canary.is_some() && !with_stage {
+        return Err(StoreError::BadRequest(
+            "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is "
+                .to_owned(),
+        ));
+    }
+    let existing = if with_stage {
         check_stage_name(&request.stage_name)?;
+        load_stage(tx, api_id, &request.stage_name)?
+    } else {
+        None
+    };
+    match (&request.canary, &existing) {
+        (Some(_), None) => {
+            return Err(StoreError::BadRequest(format!(
+                "Invalid deployment content specified.Stage {} must already be created before making a canary release deployment",
+                request.stage_name
+            )));
+        }
+        (None, Some(stage)) if stage.canary_settings.is_some() => {
+            return Err(StoreError::BadRequest(format!(
+                "Invalid deployment content specified.Non canary deployment not supported on stage {} because Canary is enabled. Provide CanarySettings in deploymentInput.",
+                request.stage_name
+            )));
+        }
+        _ => {}
     }
     check_deployable(&definition)?;
 
@@ -801,9 +825,16 @@ fn create_deployment_tx(
         bump_revision(tx)?;
         return Ok((deployment, None));
     }
-    let stage = match load_stage(tx, api_id, &request.stage_name)? {
+    let mut stage = match existing {
         Some(mut stage) => {
-            stage.deployment_id = deployment.id.clone();
+            match &request.canary {
+                Some(canary) => {
+                    let mut canary = canary.clone();
+                    canary.deployment_id = Some(deployment.id.clone());
+                    stage.canary_settings = Some(canary);
+                }
+                None => stage.deployment_id = deployment.id.clone(),
+            }
             stage.variables.extend(
                 request
                     .variables
@@ -822,9 +853,50 @@ fn create_deployment_tx(
             stage
         }
     };
+    if let Some(size) = &request.cache_cluster_size {
+        stage.cache_cluster_size = Some(size.clone());
+    }
+    if let Some(enabled) = request.cache_cluster_enabled {
+        stage.set_cache_cluster_enabled(enabled);
+    }
+    if let Some(tracing) = request.tracing_enabled {
+        stage.tracing_enabled = tracing;
+    }
     upsert_stage(tx, api_id, &stage)?;
     bump_revision(tx)?;
     Ok((deployment, Some(stage)))
+}
+
+/// The API's deployments, oldest first.
+fn load_deployments(conn: &Connection, api_id: &str) -> Result<Vec<Deployment>, StoreError> {
+    let deployments = keyed_bodies(
+        conn,
+        "listing deployments",
+        "deployment",
+        "SELECT id, body FROM deployments WHERE api_id = ?1 ORDER BY seq",
+        [api_id],
+    )?;
+    Ok(deployments.into_iter().map(|(_, d)| d).collect())
+}
+
+/// AWS's refusal of a stage whose deployment, or whose canary's, does not exist.
+fn check_stage_deployments(
+    conn: &Connection,
+    api_id: &str,
+    stage: &Stage,
+) -> Result<(), StoreError> {
+    let canary = stage
+        .canary_settings
+        .as_ref()
+        .and_then(|c| c.deployment_id.as_deref());
+    for id in std::iter::once(stage.deployment_id.as_str()).chain(canary) {
+        if !deployment_exists(conn, api_id, id)? {
+            return Err(StoreError::BadRequest(
+                "Deployment id does not exist".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `serde_json::to_string` with its error turned into one rusqlite can carry.
@@ -994,6 +1066,19 @@ impl Store for SqliteStore {
                     "Active stages pointing to this deployment must be moved or deleted".to_owned(),
                 ));
             }
+            let canary_in_use = tx
+                .prepare_cached(
+                    "SELECT 1 FROM stages WHERE api_id = ?1 \
+                     AND json_extract(body, '$.canarySettings.deploymentId') = ?2",
+                )
+                .and_then(|mut s| s.exists([&api_id, &deployment_id]))
+                .map_err(backend("deleting a deployment"))?;
+            if canary_in_use {
+                return Err(StoreError::BadRequest(
+                    "Active stages with canary settings pointing to this deployment must be moved or deleted"
+                        .to_owned(),
+                ));
+            }
             tx.execute(
                 "DELETE FROM deployments WHERE api_id = ?1 AND id = ?2",
                 [&api_id, &deployment_id],
@@ -1039,18 +1124,47 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_deployment_description(
+        &self,
+        api_id: &str,
+        deployment_id: &str,
+        description: Option<String>,
+    ) -> Result<Deployment, StoreError> {
+        let api_id = api_id.to_owned();
+        let deployment_id = deployment_id.to_owned();
+        self.write("describing a deployment", move |tx| {
+            let body: Option<String> = tx
+                .prepare_cached("SELECT body FROM deployments WHERE api_id = ?1 AND id = ?2")
+                .and_then(|mut s| {
+                    s.query_row([&api_id, &deployment_id], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(backend("reading a deployment"))?;
+            let Some(body) = body else {
+                require_api(tx, &api_id)?;
+                return Err(StoreError::DeploymentNotFound {
+                    api_id,
+                    deployment_id,
+                });
+            };
+            let mut deployment: Deployment =
+                from_json("deployment", &format!("{api_id}/{deployment_id}"), &body)?;
+            deployment.description = description;
+            tx.prepare_cached("UPDATE deployments SET body = ?3 WHERE api_id = ?1 AND id = ?2")
+                .and_then(|mut s| {
+                    s.execute(params![api_id, deployment_id, to_json_sql(&deployment)?])
+                })
+                .map_err(backend("describing a deployment"))?;
+            Ok(deployment)
+        })
+        .await
+    }
+
     async fn list_deployments(&self, api_id: &str) -> Result<Vec<Deployment>, StoreError> {
         let api_id = api_id.to_owned();
         self.read("listing deployments", move |tx| {
             require_api(tx, &api_id)?;
-            let deployments = keyed_bodies(
-                tx,
-                "listing deployments",
-                "deployment",
-                "SELECT id, body FROM deployments WHERE api_id = ?1 ORDER BY seq",
-                [&api_id],
-            )?;
-            Ok(deployments.into_iter().map(|(_, d)| d).collect())
+            load_deployments(tx, &api_id)
         })
         .await
     }
@@ -1114,6 +1228,59 @@ impl Store for SqliteStore {
             }
             upsert_stage(tx, &api_id, &stage)?;
             bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn create_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let stage = stage.clone();
+        self.write("creating a stage", move |tx| {
+            require_api(tx, &api_id)?;
+            check_stage_name(&stage.stage_name)?;
+            if load_stage(tx, &api_id, &stage.stage_name)?.is_some() {
+                return Err(StoreError::Conflict("Stage already exists".to_owned()));
+            }
+            check_stage_deployments(tx, &api_id, &stage)?;
+            upsert_stage(tx, &api_id, &stage)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn edit_stage<T, F>(
+        &self,
+        api_id: &str,
+        stage_name: &str,
+        edit: F,
+    ) -> Result<(T, Stage), StoreError>
+    where
+        Self: Sized,
+        T: Send + 'static,
+        F: FnOnce(&mut Stage, &[Deployment]) -> Result<T, StoreError> + Send + 'static,
+    {
+        let api_id = api_id.to_owned();
+        let stage_name = stage_name.to_owned();
+        self.write("editing a stage", move |tx| {
+            let Some(mut stage) = load_stage(tx, &api_id, &stage_name)? else {
+                require_api(tx, &api_id)?;
+                return Err(StoreError::StageNotFound {
+                    api_id,
+                    stage: stage_name,
+                });
+            };
+            let deployments = load_deployments(tx, &api_id)?;
+            let value = edit(&mut stage, &deployments)?;
+            if stage.stage_name != stage_name {
+                return Err(StoreError::BadRequest(
+                    "a stage's name cannot change".to_owned(),
+                ));
+            }
+            check_stage_deployments(tx, &api_id, &stage)?;
+            stage.last_updated_date = tollgate_model::now_epoch_seconds();
+            upsert_stage(tx, &api_id, &stage)?;
+            bump_revision(tx)?;
+            Ok((value, stage))
         })
         .await
     }

@@ -199,6 +199,7 @@ async fn deploy_freezes_the_definition() {
         description: Some("first".to_owned()),
         stage_description: Some("production".to_owned()),
         variables: BTreeMap::from([("backend".to_owned(), "a.example".to_owned())]),
+        ..DeployRequest::default()
     };
     let (deployment, stage) = store.deploy(&api_id, &req).await.unwrap();
     assert_eq!(deployment.id.len(), 6);
@@ -1092,5 +1093,269 @@ async fn edit_api_writes_what_changed_and_nothing_on_error() {
     store.edit_api(&api_id, |_| Ok(())).await.unwrap();
     assert_eq!(store.revision().await.unwrap(), revision);
     let e = store.edit_api("nope", |_| Ok(())).await.unwrap_err();
+    assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn create_stage_refuses_taken_names_and_unknown_deployments() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("stages");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let (deployment, _) = store
+        .create_deployment(&api_id, &request(""))
+        .await
+        .unwrap();
+
+    let mut dev = Stage::new("dev", deployment.id.clone());
+    dev.description = Some("made by hand".to_owned());
+    store.create_stage(&api_id, &dev).await.unwrap();
+    assert_eq!(store.get_stage(&api_id, "dev").await.unwrap(), dev);
+
+    let e = store.create_stage(&api_id, &dev).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Conflict(m) if m == "Stage already exists"),
+        "{e:?}"
+    );
+    let e = store
+        .create_stage(&api_id, &Stage::new("qa", "nope00"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
+    let mut canary = Stage::new("qa", deployment.id.clone());
+    canary.canary_settings = Some(CanarySettings::on("nope00"));
+    let e = store.create_stage(&api_id, &canary).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
+    let e = store
+        .create_stage("nosuchapi0", &Stage::new("qa", deployment.id.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
+    assert_eq!(store.list_stages(&api_id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn edit_stage_is_one_transaction_that_checks_deployments() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("edits");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let (first, _) = store.deploy(&api_id, &request("prod")).await.unwrap();
+    let (second, before) = store.deploy(&api_id, &request("prod")).await.unwrap();
+    let revision = store.revision().await.unwrap();
+
+    // A rollback chosen from the deployments the edit sees.
+    let (seen, stage) = store
+        .edit_stage(&api_id, "prod", |stage, deployments| {
+            let ids: Vec<String> = deployments.iter().map(|d| d.id.clone()).collect();
+            stage.deployment_id = deployments[0].id.clone();
+            stage.variables.insert("v".to_owned(), "1".to_owned());
+            Ok(ids)
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, [first.id.clone(), second.id.clone()]);
+    assert_eq!(stage.deployment_id, first.id);
+    assert_eq!(stage.created_date, before.created_date);
+    assert!(stage.last_updated_date >= before.last_updated_date);
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
+    assert!(store.revision().await.unwrap() > revision);
+
+    // A failing edit, an unknown deployment (the stage's or its canary's) or a new name change
+    // nothing.
+    let e = store
+        .edit_stage(&api_id, "prod", |stage, _| {
+            stage.variables.clear();
+            Err::<(), _>(StoreError::BadRequest("no".to_owned()))
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "no"),
+        "{e:?}"
+    );
+    let e = store
+        .edit_stage(&api_id, "prod", |stage, _| {
+            stage.deployment_id = "nope00".to_owned();
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
+    let e = store
+        .edit_stage(&api_id, "prod", |stage, _| {
+            stage.canary_settings = Some(CanarySettings::on("nope00"));
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Deployment id does not exist"),
+        "{e:?}"
+    );
+    let e = store
+        .edit_stage(&api_id, "prod", |stage, _| {
+            stage.stage_name = "other".to_owned();
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::BadRequest(_)), "{e:?}");
+    assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
+    assert_eq!(store.list_stages(&api_id).await.unwrap().len(), 1);
+
+    let e = store
+        .edit_stage(&api_id, "dev", |_, _| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::StageNotFound { .. }), "{e:?}");
+    let e = store
+        .edit_stage("nosuchapi0", "prod", |_, _| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
+
+    // Concurrent edits are serialised: none is lost.
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let api_id = api_id.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .edit_stage(&api_id, "prod", move |stage, _| {
+                    stage.variables.insert(format!("k{i}"), i.to_string());
+                    Ok(())
+                })
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let stage = store.get_stage(&api_id, "prod").await.unwrap();
+    assert_eq!(stage.variables.len(), 9, "{:?}", stage.variables);
+}
+
+#[tokio::test]
+async fn canary_deployments_and_what_they_protect() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("canary");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+
+    let canary = |percent: f64| DeployRequest {
+        stage_name: "prod".to_owned(),
+        canary: Some(CanarySettings {
+            deployment_id: Some("ignored".to_owned()),
+            percent_traffic: percent,
+            stage_variable_overrides: BTreeMap::from([("v".to_owned(), "canary".to_owned())]),
+            use_stage_cache: false,
+        }),
+        ..DeployRequest::default()
+    };
+    let e = store.deploy(&api_id, &canary(10.0)).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Invalid deployment content specified.Stage prod must already be created before making a canary release deployment"),
+        "{e:?}"
+    );
+    let mut no_stage = canary(10.0);
+    no_stage.stage_name.clear();
+    let e = store
+        .create_deployment(&api_id, &no_stage)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m.starts_with("Invalid deployment content specified.Non null and non empty stageName")),
+        "{e:?}"
+    );
+    assert!(store.list_deployments(&api_id).await.unwrap().is_empty());
+
+    let with_cache = DeployRequest {
+        stage_name: "prod".to_owned(),
+        cache_cluster_enabled: Some(true),
+        tracing_enabled: Some(true),
+        ..DeployRequest::default()
+    };
+    let (production, stage) = store.deploy(&api_id, &with_cache).await.unwrap();
+    assert!(stage.cache_cluster_enabled && stage.tracing_enabled);
+    assert_eq!(stage.cache_cluster_size.as_deref(), Some("0.5"));
+    assert_eq!(stage.cache_cluster_status, "AVAILABLE");
+
+    let (candidate, stage) = store.deploy(&api_id, &canary(25.0)).await.unwrap();
+    assert_eq!(stage.deployment_id, production.id, "production stays");
+    let settings = stage.canary_settings.clone().expect("a canary");
+    assert_eq!(
+        settings.deployment_id.as_deref(),
+        Some(candidate.id.as_str())
+    );
+    assert_eq!(settings.percent_traffic, 25.0);
+    assert_eq!(settings.stage_variable_overrides["v"], "canary");
+
+    // A plain deployment would bypass the canary: refused, as AWS does.
+    let e = store.deploy(&api_id, &request("prod")).await.unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Invalid deployment content specified.Non canary deployment not supported on stage prod because Canary is enabled. Provide CanarySettings in deploymentInput."),
+        "{e:?}"
+    );
+    let e = store
+        .delete_deployment(&api_id, &candidate.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::BadRequest(m) if m == "Active stages with canary settings pointing to this deployment must be moved or deleted"),
+        "{e:?}"
+    );
+    store
+        .edit_stage(&api_id, "prod", |stage, _| {
+            stage.canary_settings = None;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    store
+        .delete_deployment(&api_id, &candidate.id)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn deployment_descriptions_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("described");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    let (d, _) = store.deploy(&api_id, &request("prod")).await.unwrap();
+    let changed = store
+        .set_deployment_description(&api_id, &d.id, Some("v2".to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(changed.description.as_deref(), Some("v2"));
+    assert_eq!(changed.created_date, d.created_date);
+    assert_eq!(
+        store.get_deployment(&api_id, &d.id).await.unwrap().0,
+        changed
+    );
+    let e = store
+        .set_deployment_description(&api_id, "nope00", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::DeploymentNotFound { .. }), "{e:?}");
+    let e = store
+        .set_deployment_description("nosuchapi0", &d.id, None)
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
 }

@@ -31,6 +31,11 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Print a deployed stage as OpenAPI 3.0 or Swagger 2.0
     Export(ExportArgs),
+    /// An API's deployments: when each was made and which stages serve it
+    #[command(subcommand)]
+    Deployments(DeploymentsCommand),
+    /// Point a stage back at an earlier deployment (by default the one before its current one)
+    Rollback(RollbackArgs),
     /// List the stored APIs with their stages and invoke URLs
     Apis(ApisArgs),
     /// Custom domain names and their base path mappings
@@ -508,6 +513,40 @@ pub struct DeployArgs {
     /// Stage variable NAME=VALUE; repeatable
     #[arg(long = "variable", value_name = "NAME=VALUE")]
     pub variables: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeploymentsCommand {
+    /// List an API's deployments, oldest first, with the stages (and canaries) that use each
+    List(DeploymentListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeploymentListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The API id
+    #[arg(long)]
+    pub api: String,
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The API id
+    #[arg(long)]
+    pub api: String,
+    /// The stage to point back
+    #[arg(long)]
+    pub stage: String,
+    /// The deployment to serve (default: the one made before the stage's current deployment)
+    #[arg(long, value_name = "DEPLOYMENT")]
+    pub to: Option<String>,
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 }

@@ -1,5 +1,5 @@
-//! The subcommands other than `serve`: import, validate, deploy, export, apis, domains,
-//! functions.
+//! The subcommands other than `serve`: import, validate, deploy, deployments, rollback, export,
+//! apis, domains, functions.
 
 mod functions;
 mod keys;
@@ -15,8 +15,8 @@ use tollgate_openapi::{BasePathMode, Diagnostic, ImportOptions};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
 use crate::cli::{
-    ApisArgs, BasePath, Cli, Command, DeployArgs, DomainsCommand, ExportArgs, ExportFormat,
-    ImportArgs, Output, ValidateArgs,
+    ApisArgs, BasePath, Cli, Command, DeployArgs, DeploymentsCommand, DomainsCommand, ExportArgs,
+    ExportFormat, ImportArgs, Output, RollbackArgs, ValidateArgs,
 };
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -26,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate(args),
         Command::Deploy(args) => block_on(deploy(args)),
         Command::Export(args) => block_on(export(args)),
+        Command::Deployments(command) => block_on(deployments(command)),
+        Command::Rollback(args) => block_on(rollback(args)),
         Command::Apis(args) => block_on(apis(args)),
         Command::Domains(command) => block_on(domains(command)),
         Command::Functions(command) => block_on(functions::run(command)),
@@ -239,8 +241,8 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     let request = DeployRequest {
         stage_name: args.stage.clone(),
         description: args.description.clone(),
-        stage_description: None,
         variables,
+        ..Default::default()
     };
     let (deployment, stage) = store.deploy(&args.api, &request).await?;
     match args.output {
@@ -248,6 +250,114 @@ async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
         Output::Text => println!(
             "deployed {} of API {} to stage {}",
             deployment.id, args.api, stage.stage_name
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn deployments(command: DeploymentsCommand) -> anyhow::Result<ExitCode> {
+    let DeploymentsCommand::List(args) = command;
+    let store = open_store(&args.store.data_dir)?;
+    let deployments = store.list_deployments(&args.api).await?;
+    let stages = store.list_stages(&args.api).await?;
+    let using = |id: &str, canary: bool| -> Vec<String> {
+        stages
+            .iter()
+            .filter(|s| match canary {
+                false => s.deployment_id == id,
+                true => s
+                    .canary_settings
+                    .as_ref()
+                    .is_some_and(|c| c.deployment_id.as_deref() == Some(id)),
+            })
+            .map(|s| s.stage_name.clone())
+            .collect()
+    };
+    match args.output {
+        Output::Json => {
+            let items: Vec<serde_json::Value> = deployments
+                .iter()
+                .map(|d| {
+                    json!({
+                        "id": d.id,
+                        "createdDate": d.created_date,
+                        "description": d.description,
+                        "stages": using(&d.id, false),
+                        "canaryStages": using(&d.id, true),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(items));
+        }
+        Output::Text => {
+            if deployments.is_empty() {
+                println!(
+                    "API {} has no deployments. Make one with `tollgate deploy --api {} --stage NAME`.",
+                    args.api, args.api
+                );
+            }
+            let rows: Vec<(&tollgate_model::Deployment, String)> = deployments
+                .iter()
+                .map(|d| {
+                    let mut serving = using(&d.id, false);
+                    serving.extend(
+                        using(&d.id, true)
+                            .into_iter()
+                            .map(|s| format!("{s} (canary)")),
+                    );
+                    let stages = if serving.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        serving.join(",")
+                    };
+                    (d, stages)
+                })
+                .collect();
+            let width = rows.iter().map(|(_, s)| s.len()).max().unwrap_or(0);
+            for (d, stages) in &rows {
+                let line = format!(
+                    "{}  {}  {stages:<width$}  {}",
+                    d.id,
+                    utc(d.created_date),
+                    d.description.as_deref().unwrap_or("")
+                );
+                println!("{}", line.trim_end());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Epoch seconds as `YYYY-MM-DD HH:MM:SS UTC`.
+fn utc(epoch_seconds: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp(epoch_seconds)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| epoch_seconds.to_string())
+}
+
+/// Points a stage at an earlier deployment, in the store edit UpdateStage's `/deploymentId`
+/// makes.
+async fn rollback(args: RollbackArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.store.data_dir)?;
+    let to = args.to.clone();
+    let (previous, stage) = store
+        .edit_stage(&args.api, &args.stage, move |stage, deployments| {
+            let previous = stage.deployment_id.clone();
+            tollgate_admin::stages::point_stage(stage, deployments, to.as_deref())?;
+            Ok(previous)
+        })
+        .await?;
+    match args.output {
+        Output::Json => println!(
+            "{}",
+            json!({"previousDeploymentId": previous, "stage": stage})
+        ),
+        Output::Text => println!(
+            "stage {} of API {} now serves deployment {} (was {previous})",
+            stage.stage_name, args.api, stage.deployment_id
         ),
     }
     Ok(ExitCode::SUCCESS)

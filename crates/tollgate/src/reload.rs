@@ -72,6 +72,8 @@ pub struct Reloader<S> {
     /// Compiled stages, reused while the stage record is unchanged.
     compiled: HashMap<(String, String), (String, Arc<CompiledStage>)>,
     functions: Option<FunctionSync>,
+    /// Stages already warned about for having a canary (warned once per process).
+    canary_warned: HashSet<(String, String)>,
 }
 
 impl<S: Store> Reloader<S> {
@@ -82,6 +84,7 @@ impl<S: Store> Reloader<S> {
             revision: None,
             compiled: HashMap::new(),
             functions: None,
+            canary_warned: HashSet::new(),
         }
     }
 
@@ -112,6 +115,9 @@ impl<S: Store> Reloader<S> {
                 table.push(c.clone());
                 compiled.insert(key, (fingerprint, c.clone()));
                 continue;
+            }
+            if stage.canary_settings.is_some() && self.canary_warned.insert(key.clone()) {
+                tracing::warn!(api = %api_id, stage = %stage.stage_name, "stage has a canary, but canary routing is not enforced yet: every request is served by the stage's deployment");
             }
             // Snapshots are read only while compiling: the compiled stage is all that is kept.
             let snapshot = match self

@@ -9,3 +9,4 @@ mod misc;
 mod models;
 mod restapis;
 mod sdk;
+mod stages;

@@ -368,6 +368,7 @@ mod tests {
             op: op.into(),
             path: path.into(),
             value: value.map(Into::into),
+            from: None,
         };
         let text = |e: Result<(), ApiError>| e.err().map(|e| e.message().to_owned());
         assert_eq!(

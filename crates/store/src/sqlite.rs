@@ -426,8 +426,8 @@ fn insert_parts(tx: &Transaction<'_>, def: &ApiDefinition) -> Result<(), StoreEr
 }
 
 /// Writes what differs between two versions of one API's definition: the API row, and the
-/// rows of its parts that were added, changed (body or position) or removed. Returns whether
-/// anything was written.
+/// rows of its parts that were added, changed (content or position) or removed. Unchanged parts
+/// are compared, not serialised. Returns whether anything was written.
 fn write_changes(
     tx: &Transaction<'_>,
     before: &ApiDefinition,
@@ -444,115 +444,59 @@ fn write_changes(
         .map_err(backend("updating an API"))?;
         changed = true;
     }
-    // Each table: (key column, keys and rows before, rows after with their extra columns).
-    let resources = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
-        d.resources
-            .iter()
-            .map(|r| {
-                Ok(PartRow {
-                    key: r.id.clone(),
-                    extra: [Some(r.path.clone()), r.parent_id.clone()],
-                    body: to_json("resource", r)?,
-                })
-            })
-            .collect()
-    };
     changed |= sync_table(
         tx,
         api_id,
-        PartTable::RESOURCES,
-        resources(before)?,
-        resources(after)?,
+        &PartTable::RESOURCES,
+        &before.resources,
+        &after.resources,
+        |r| {
+            (
+                r.id.as_str(),
+                [Some(r.path.as_str()), r.parent_id.as_deref()],
+            )
+        },
     )?;
-    let models = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
-        d.models
-            .iter()
-            .map(|m| {
-                Ok(PartRow {
-                    key: m.id.clone(),
-                    extra: [Some(m.name.clone()), None],
-                    body: to_json("model", m)?,
-                })
-            })
-            .collect()
-    };
     changed |= sync_table(
         tx,
         api_id,
-        PartTable::MODELS,
-        models(before)?,
-        models(after)?,
+        &PartTable::MODELS,
+        &before.models,
+        &after.models,
+        |m| (m.id.as_str(), [Some(m.name.as_str()), None]),
     )?;
-    let validators = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
-        d.request_validators
-            .iter()
-            .map(|v| {
-                Ok(PartRow {
-                    key: v.id.clone(),
-                    extra: [None, None],
-                    body: to_json("request validator", v)?,
-                })
-            })
-            .collect()
-    };
     changed |= sync_table(
         tx,
         api_id,
-        PartTable::REQUEST_VALIDATORS,
-        validators(before)?,
-        validators(after)?,
+        &PartTable::REQUEST_VALIDATORS,
+        &before.request_validators,
+        &after.request_validators,
+        |v| (v.id.as_str(), [None, None]),
     )?;
-    let responses = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
-        d.gateway_responses
-            .iter()
-            .map(|g| {
-                Ok(PartRow {
-                    key: g.response_type.as_str().to_owned(),
-                    extra: [None, None],
-                    body: to_json("gateway response", g)?,
-                })
-            })
-            .collect()
-    };
     changed |= sync_table(
         tx,
         api_id,
-        PartTable::GATEWAY_RESPONSES,
-        responses(before)?,
-        responses(after)?,
+        &PartTable::GATEWAY_RESPONSES,
+        &before.gateway_responses,
+        &after.gateway_responses,
+        |g| (g.response_type.as_str(), [None, None]),
     )?;
-    let authorizers = |d: &ApiDefinition| -> Result<Vec<PartRow>, StoreError> {
-        d.authorizers
-            .iter()
-            .map(|a| {
-                Ok(PartRow {
-                    key: a.id.clone(),
-                    extra: [Some(a.name.clone()), None],
-                    body: to_json("authorizer", a)?,
-                })
-            })
-            .collect()
-    };
     changed |= sync_table(
         tx,
         api_id,
-        PartTable::AUTHORIZERS,
-        authorizers(before)?,
-        authorizers(after)?,
+        &PartTable::AUTHORIZERS,
+        &before.authorizers,
+        &after.authorizers,
+        |a| (a.id.as_str(), [Some(a.name.as_str()), None]),
     )?;
     Ok(changed)
 }
 
-/// One row of a definition part: its key, the table's extra columns, its JSON body.
-struct PartRow {
-    key: String,
-    extra: [Option<String>; 2],
-    body: String,
-}
-
-/// How a part table is written: its key column and up to two extra columns.
+/// How a part table is written: its key column, up to two extra columns, and what its rows are
+/// called in errors.
 struct PartTable {
     name: &'static str,
+    kind: &'static str,
     key: &'static str,
     extra: [Option<&'static str>; 2],
 }
@@ -560,65 +504,76 @@ struct PartTable {
 impl PartTable {
     const RESOURCES: PartTable = PartTable {
         name: "resources",
+        kind: "resource",
         key: "id",
         extra: [Some("path"), Some("parent_id")],
     };
     const MODELS: PartTable = PartTable {
         name: "models",
+        kind: "model",
         key: "id",
         extra: [Some("name"), None],
     };
     const REQUEST_VALIDATORS: PartTable = PartTable {
         name: "request_validators",
+        kind: "request validator",
         key: "id",
         extra: [None, None],
     };
     const GATEWAY_RESPONSES: PartTable = PartTable {
         name: "gateway_responses",
+        kind: "gateway response",
         key: "response_type",
         extra: [None, None],
     };
     const AUTHORIZERS: PartTable = PartTable {
         name: "authorizers",
+        kind: "authorizer",
         key: "id",
         extra: [Some("name"), None],
     };
 }
 
 /// Brings one part table from `before` to `after`: removed keys deleted, then every row whose
-/// position, body or columns changed rewritten. Deletes go first so that a row re-keyed under a
-/// unique column (a renamed model) does not collide with its old self.
-fn sync_table(
+/// position or content changed rewritten. `columns` gives a part's key and extra column values.
+/// Deletes go first so that a row re-keyed under a unique column (a renamed model) does not
+/// collide with its old self.
+fn sync_table<'a, T, F>(
     tx: &Transaction<'_>,
     api_id: &str,
-    table: PartTable,
-    before: Vec<PartRow>,
-    after: Vec<PartRow>,
-) -> Result<bool, StoreError> {
+    table: &PartTable,
+    before: &'a [T],
+    after: &'a [T],
+    columns: F,
+) -> Result<bool, StoreError>
+where
+    T: PartialEq + Serialize,
+    F: Fn(&'a T) -> (&'a str, [Option<&'a str>; 2]),
+{
     let what = |e: rusqlite::Error| StoreError::Backend(format!("writing {}: {e}", table.name));
-    let old: std::collections::HashMap<&str, (usize, &PartRow)> = before
+    let old: std::collections::HashMap<&str, (usize, &T)> = before
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.key.as_str(), (i, r)))
+        .map(|(i, part)| (columns(part).0, (i, part)))
         .collect();
-    let kept: std::collections::HashSet<&str> = after.iter().map(|r| r.key.as_str()).collect();
+    let kept: std::collections::HashSet<&str> = after.iter().map(|p| columns(p).0).collect();
     let mut changed = false;
     let delete = format!(
         "DELETE FROM {} WHERE api_id = ?1 AND {} = ?2",
         table.name, table.key
     );
-    for row in &before {
-        if !kept.contains(row.key.as_str()) {
-            tx.execute(&delete, params![api_id, row.key])
-                .map_err(what)?;
+    for part in before {
+        let key = columns(part).0;
+        if !kept.contains(key) {
+            tx.execute(&delete, params![api_id, key]).map_err(what)?;
             changed = true;
         }
     }
     let extra: Vec<&str> = table.extra.iter().flatten().copied().collect();
-    let mut columns = vec!["api_id", table.key, "position", "body"];
-    columns.extend(&extra);
-    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-    let updates: Vec<String> = columns[2..]
+    let mut names = vec!["api_id", table.key, "position", "body"];
+    names.extend(&extra);
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = names[2..]
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
@@ -626,28 +581,30 @@ fn sync_table(
     let upsert = format!(
         "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (api_id, {}) DO UPDATE SET {}",
         table.name,
-        columns.join(", "),
+        names.join(", "),
         placeholders.join(", "),
         table.key,
         updates.join(", ")
     );
-    for (position, row) in after.iter().enumerate() {
+    for (position, part) in after.iter().enumerate() {
+        let (key, values) = columns(part);
         let unchanged = old
-            .get(row.key.as_str())
-            .is_some_and(|(p, r)| *p == position && r.body == row.body && r.extra == row.extra);
+            .get(key)
+            .is_some_and(|(p, old)| *p == position && *old == part);
         if unchanged {
             continue;
         }
+        let body = to_json(table.kind, part)?;
         let position = position as i64;
-        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&api_id, &row.key, &position, &row.body];
-        for (column, value) in table.extra.iter().zip(&row.extra) {
+        let mut row: Vec<&dyn rusqlite::ToSql> = vec![&api_id, &key, &position, &body];
+        for (column, value) in table.extra.iter().zip(&values) {
             if column.is_some() {
-                values.push(value);
+                row.push(value);
             }
         }
-        tx.execute(&upsert, values.as_slice()).map_err(|e| {
+        tx.execute(&upsert, row.as_slice()).map_err(|e| {
             if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
-                StoreError::Conflict(format!("{} {} is defined twice", table.name, row.key))
+                StoreError::Conflict(format!("{} {key} is defined twice", table.kind))
             } else {
                 what(e)
             }

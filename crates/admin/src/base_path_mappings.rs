@@ -26,6 +26,20 @@ pub struct CreateBasePathMapping {
     pub stage: Option<String>,
 }
 
+/// A mapping as CreateBasePathMapping asks for it, checked: the base path normalised (`(none)`
+/// for the root), an API id present, an empty stage read as none. Shared by
+/// CreateBasePathMapping and `tollgate domains map`.
+pub fn new_mapping(request: CreateBasePathMapping) -> Result<BasePathMapping, ApiError> {
+    Ok(BasePathMapping {
+        base_path: base_path(request.base_path.as_deref().unwrap_or(""))?,
+        rest_api_id: request
+            .rest_api_id
+            .filter(|id| !id.is_empty())
+            .ok_or_else(unknown_api)?,
+        stage: request.stage.filter(|s| !s.is_empty()),
+    })
+}
+
 /// CreateBasePathMapping: the domain (404), the API and the stage when one is named (400 with
 /// AWS's texts) must exist, and the base path must be free (409).
 pub async fn create(
@@ -33,14 +47,7 @@ pub async fn create(
     domain: &str,
     request: CreateBasePathMapping,
 ) -> Result<BasePathMapping, ApiError> {
-    let mapping = BasePathMapping {
-        base_path: base_path(request.base_path.as_deref().unwrap_or(""))?,
-        rest_api_id: request
-            .rest_api_id
-            .filter(|id| !id.is_empty())
-            .ok_or_else(unknown_api)?,
-        stage: request.stage.filter(|s| !s.is_empty()),
-    };
+    let mapping = new_mapping(request)?;
     store
         .create_base_path_mapping(&domain.to_ascii_lowercase(), &mapping)
         .await

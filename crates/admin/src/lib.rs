@@ -8,13 +8,18 @@
 //! `.../gatewayresponses`), deployments and stages with canaries and cache flushes
 //! (`/restapis/{id}/deployments`, `.../stages`), GetExport, API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
-//! usage (`/usageplans/{id}/usage`), tags (`/tags/{arn}`), SDK types (`/sdktypes`) and the
-//! account (`/account`). Every operation reads and writes the store; a running
-//! gateway picks changes up within its poll interval.
+//! usage (`/usageplans/{id}/usage`), custom domain names and their base path mappings
+//! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
+//! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
+//! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
+//! running gateway picks changes up within its poll interval.
 
 mod account;
 mod authorizers;
+pub mod base_path_mappings;
+mod client_certificates;
 mod deployments;
+pub mod domain_names;
 mod error;
 mod export;
 mod gateway_responses;
@@ -32,6 +37,7 @@ pub mod stages;
 mod tags;
 pub mod usage;
 mod validators;
+mod vpc_links;
 
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -164,7 +170,15 @@ impl ManagementApi {
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
         matches!(
             first,
-            "apikeys" | "usageplans" | "restapis" | "tags" | "sdktypes" | "account"
+            "apikeys"
+                | "usageplans"
+                | "restapis"
+                | "tags"
+                | "sdktypes"
+                | "account"
+                | "domainnames"
+                | "clientcertificates"
+                | "vpclinks"
         )
     }
 
@@ -207,6 +221,11 @@ impl ManagementApi {
             }
             ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
+            ["domainnames", rest @ ..] => domain_names::route(store, call, rest).await?,
+            ["clientcertificates", rest @ ..] => {
+                client_certificates::route(store, call, rest).await?
+            }
+            ["vpclinks", rest @ ..] => vpc_links::route(store, call, rest).await?,
             ["tags", rest @ ..] => tags::route(store, call, rest).await?,
             ["account"] => account::route(store, self.throttle, call).await?,
             ["sdktypes", rest @ ..] => sdk_types::route(call, rest)?,

@@ -214,7 +214,10 @@ fn patch_rest_api(api: &mut RestApi, op: &crate::patch::PatchOperation) -> Resul
         }
         "/endpointConfiguration/ipAddressType" => {
             op.require("replace")?;
-            api.endpoint_configuration.ip_address_type = ip_address_type(op.value()?)?;
+            api.endpoint_configuration.ip_address_type = ip_address_type(
+                op.value()?,
+                "updateRestApiInput.endpointConfiguration.ipAddressType",
+            )?;
         }
         "/endpointConfiguration/vpcEndpointIds" => {
             let id = op.value()?.to_owned();
@@ -434,7 +437,9 @@ fn api_key_source(s: &str, at: &str) -> Result<ApiKeySource, ApiError> {
     }
 }
 
-fn endpoint_type(s: &str, at: &str) -> Result<EndpointType, ApiError> {
+/// An endpoint type (`EDGE`, `REGIONAL`, `PRIVATE`); anything else is AWS's ValidationException
+/// at `at`.
+pub(crate) fn endpoint_type(s: &str, at: &str) -> Result<EndpointType, ApiError> {
     match s {
         "EDGE" => Ok(EndpointType::Edge),
         "REGIONAL" => Ok(EndpointType::Regional),
@@ -447,14 +452,11 @@ fn endpoint_type(s: &str, at: &str) -> Result<EndpointType, ApiError> {
     }
 }
 
-fn ip_address_type(s: &str) -> Result<String, ApiError> {
+/// An IP address type (`ipv4`, `dualstack`); anything else is AWS's ValidationException at `at`.
+pub(crate) fn ip_address_type(s: &str, at: &str) -> Result<String, ApiError> {
     match s {
         "ipv4" | "dualstack" => Ok(s.to_owned()),
-        other => Err(ApiError::enum_value(
-            other,
-            "updateRestApiInput.endpointConfiguration.ipAddressType",
-            &["ipv4", "dualstack"],
-        )),
+        other => Err(ApiError::enum_value(other, at, &["ipv4", "dualstack"])),
     }
 }
 
@@ -473,7 +475,7 @@ fn endpoint_configuration(input: EndpointInput) -> Result<EndpointConfiguration,
     };
     let private = types == [EndpointType::Private];
     let ip_address_type = match input.ip_address_type {
-        Some(t) => ip_address_type(&t)?,
+        Some(t) => ip_address_type(&t, "updateRestApiInput.endpointConfiguration.ipAddressType")?,
         None if private => "dualstack".to_owned(),
         None => "ipv4".to_owned(),
     };

@@ -1,5 +1,6 @@
 //! `/tags/{resource_arn}`: GetTags, TagResource (PUT, upsert) and UntagResource
-//! (`DELETE ?tagKeys=a&tagKeys=b`), for REST APIs, stages, API keys and usage plans.
+//! (`DELETE ?tagKeys=a&tagKeys=b`), for REST APIs, stages, API keys, usage plans, custom domain
+//! names, client certificates and VPC links.
 
 use std::collections::BTreeMap;
 
@@ -22,22 +23,50 @@ pub(crate) fn hide_internal(tags: &mut BTreeMap<String, String>) {
     tags.retain(|k, _| !k.starts_with(INTERNAL_PREFIX));
 }
 
+/// Checks the tags a create call gives (the keys TagResource would refuse, at most 50).
+pub(crate) fn check_new(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    for key in tags.keys() {
+        check_key(key)?;
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(too_many());
+    }
+    Ok(())
+}
+
+fn check_key(key: &str) -> Result<(), ApiError> {
+    let reserved = key.starts_with("aws:") || key.starts_with(INTERNAL_PREFIX);
+    if key.is_empty() || key.len() > 128 || reserved {
+        return Err(ApiError::bad(format!("Invalid tag key: {key}")));
+    }
+    Ok(())
+}
+
+fn too_many() -> ApiError {
+    ApiError::bad(format!("A resource can have at most {MAX_TAGS} tags"))
+}
+
 /// A taggable resource, from its ARN
 /// (`arn:aws:apigateway:{region}::/restapis/{id}[/stages/{stage}]`, `::/apikeys/{id}`,
-/// `::/usageplans/{id}`).
+/// `::/usageplans/{id}`, `::/domainnames/{name}`, `::/clientcertificates/{id}`,
+/// `::/vpclinks/{id}`).
 #[derive(Debug, PartialEq, Eq)]
 enum Taggable {
     RestApi(String),
     Stage(String, String),
     ApiKey(String),
     UsagePlan(String),
+    DomainName(String),
+    ClientCertificate(String),
+    VpcLink(String),
 }
 
 fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
     let invalid = || ApiError::bad(format!("Invalid ARN specified in the request: {arn}"));
     let path = arn
         .strip_prefix("arn:aws:apigateway:")
-        .and_then(|rest| rest.split_once("::"))
+        .and_then(|rest| rest.split_once(":/"))
+        .filter(|(region_and_account, _)| region_and_account.matches(':').count() == 1)
         .map(|(_, path)| path)
         .ok_or_else(invalid)?;
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -46,6 +75,13 @@ fn parse_arn(arn: &str) -> Result<Taggable, ApiError> {
         ["restapis", id, "stages", stage] => Taggable::Stage((*id).to_owned(), (*stage).to_owned()),
         ["apikeys", id] => Taggable::ApiKey((*id).to_owned()),
         ["usageplans", id] => Taggable::UsagePlan((*id).to_owned()),
+        // A private domain's ARN carries its id after a `+` (and its account before `::`).
+        ["domainnames", name] => {
+            let name = name.split_once('+').map_or(*name, |(n, _)| n);
+            Taggable::DomainName(name.to_ascii_lowercase())
+        }
+        ["clientcertificates", id] => Taggable::ClientCertificate((*id).to_owned()),
+        ["vpclinks", id] => Taggable::VpcLink((*id).to_owned()),
         _ => return Err(invalid()),
     })
 }
@@ -81,6 +117,9 @@ async fn tags_of(
         Taggable::Stage(id, stage) => store.get_stage(id, stage).await?.tags,
         Taggable::ApiKey(id) => store.get_api_key(id).await?.tags,
         Taggable::UsagePlan(id) => store.get_usage_plan(id).await?.tags,
+        Taggable::DomainName(name) => store.get_domain_name(name).await?.tags,
+        Taggable::ClientCertificate(id) => store.get_client_certificate(id).await?.tags,
+        Taggable::VpcLink(id) => store.get_vpc_link(id).await?.tags,
     })
 }
 
@@ -106,28 +145,21 @@ where
             change(&mut plan.tags)?;
             store.put_usage_plan(&plan).await?;
         }
-    }
-    Ok(())
-}
-
-/// Tag keys a caller may set: 1 to 128 characters, not `aws:` nor Tollgate's own prefix.
-fn check_keys(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    for key in tags.keys() {
-        let reserved = key.starts_with("aws:") || key.starts_with(INTERNAL_PREFIX);
-        if key.is_empty() || key.len() > 128 || reserved {
-            return Err(ApiError::bad(format!("Invalid tag key: {key}")));
+        Taggable::DomainName(name) => {
+            let mut domain = store.get_domain_name(&name).await?;
+            change(&mut domain.tags)?;
+            store.update_domain_name(&domain).await?;
         }
-    }
-    Ok(())
-}
-
-/// The tags a create operation was given, checked as TagResource checks them.
-pub(crate) fn check_new(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
-    check_keys(tags)?;
-    if tags.len() > MAX_TAGS {
-        return Err(ApiError::bad(format!(
-            "A resource can have at most {MAX_TAGS} tags"
-        )));
+        Taggable::ClientCertificate(id) => {
+            let mut certificate = store.get_client_certificate(&id).await?;
+            change(&mut certificate.tags)?;
+            store.update_client_certificate(&certificate).await?;
+        }
+        Taggable::VpcLink(id) => {
+            let mut link = store.get_vpc_link(&id).await?;
+            change(&mut link.tags)?;
+            store.update_vpc_link(&link).await?;
+        }
     }
     Ok(())
 }
@@ -148,7 +180,9 @@ struct TagResource {
 /// PUT `/tags/{arn}` `{"tags": {...}}` → 204; existing keys are overwritten.
 async fn put(store: &SqliteStore, call: &Call<'_>, target: Taggable) -> Result<Reply, ApiError> {
     let body: TagResource = call.json()?;
-    check_keys(&body.tags)?;
+    for key in body.tags.keys() {
+        check_key(key)?;
+    }
     retag(store, target, move |tags| {
         tags.extend(body.tags);
         let visible = tags
@@ -156,9 +190,7 @@ async fn put(store: &SqliteStore, call: &Call<'_>, target: Taggable) -> Result<R
             .filter(|k| !k.starts_with(INTERNAL_PREFIX))
             .count();
         if visible > MAX_TAGS {
-            return Err(ApiError::bad(format!(
-                "A resource can have at most {MAX_TAGS} tags"
-            )));
+            return Err(too_many());
         }
         Ok(())
     })
@@ -204,11 +236,31 @@ mod tests {
             parse_arn("arn:aws:apigateway:us-east-1::/usageplans/p1").unwrap(),
             Taggable::UsagePlan("p1".into())
         );
+        assert_eq!(
+            parse_arn("arn:aws:apigateway:us-east-1::/domainnames/API.example.test").unwrap(),
+            Taggable::DomainName("api.example.test".into())
+        );
+        assert_eq!(
+            parse_arn(
+                "arn:aws:apigateway:us-east-1:000000000000:/domainnames/p.example.test+abcd1234"
+            )
+            .unwrap(),
+            Taggable::DomainName("p.example.test".into())
+        );
+        assert_eq!(
+            parse_arn("arn:aws:apigateway:us-east-1::/clientcertificates/c1").unwrap(),
+            Taggable::ClientCertificate("c1".into())
+        );
+        assert_eq!(
+            parse_arn("arn:aws:apigateway:us-east-1::/vpclinks/v1").unwrap(),
+            Taggable::VpcLink("v1".into())
+        );
         for bad in [
             "",
             "arn:aws:s3:::bucket",
             "arn:aws:apigateway:us-east-1::/vpclinks/x/y",
             "arn:aws:apigateway:us-east-1:/restapis/abc",
+            "arn:aws:apigateway:us-east-1:1:2:/restapis/abc",
         ] {
             assert!(parse_arn(bad).is_err(), "{bad}");
         }

@@ -5,6 +5,7 @@
 //! API, the store and OpenAPI import/export. The crate is pure: no I/O, no clocks except where a
 //! caller asks for a new id or timestamp.
 
+mod client_certificate;
 mod definition;
 mod deployment;
 mod domain;
@@ -14,13 +15,17 @@ pub mod ids;
 mod method;
 mod rest_api;
 mod usage_plan;
+mod vpc_link;
 
+pub use client_certificate::ClientCertificate;
 pub use definition::{ApiDefinition, DefinitionError};
 pub use deployment::{
     AccessLogSettings, CACHE_CLUSTER_SIZES, CanarySettings, Deployment, MethodSetting, Stage,
     valid_stage_name,
 };
-pub use domain::{BasePathMapping, DomainName, valid_domain_name};
+pub use domain::{
+    BASE_PATH_MAPPING_ONLY, BasePathMapping, DomainName, MutualTlsAuthentication, valid_domain_name,
+};
 pub use function::{FunctionDefinition, RemoteFunction, valid_function_name};
 pub use gateway_response::{GatewayResponse, GatewayResponseType};
 pub use method::{
@@ -35,6 +40,7 @@ pub use usage_plan::{
     AccountSettings, ApiKey, ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan,
     UsagePlanKey, UsageRecord,
 };
+pub use vpc_link::VpcLink;
 
 /// The account id Tollgate reports wherever AWS reports the caller's or owner's account.
 pub const ACCOUNT_ID: &str = "000000000000";

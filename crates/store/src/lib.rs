@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use tollgate_model::{
-    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, Deployment,
-    DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
+    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, ClientCertificate,
+    Deployment, DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord, VpcLink,
 };
 
 pub use sqlite::SqliteStore;
@@ -40,6 +40,10 @@ pub enum StoreError {
     UsagePlanNotFound(String),
     #[error("Invalid Usage Plan Key identifier specified")]
     UsagePlanKeyNotFound { plan_id: String, key_id: String },
+    #[error("Invalid Client Certificate identifier specified")]
+    ClientCertificateNotFound(String),
+    #[error("Invalid Vpc Link identifier specified")]
+    VpcLinkNotFound(String),
     /// Lambda's text for an unknown function.
     #[error("Function not found: arn:aws:lambda:us-east-1:{account}:function:{0}", account = tollgate_model::ACCOUNT_ID)]
     FunctionNotFound(String),
@@ -186,6 +190,17 @@ pub trait Store: Send + Sync + 'static {
     /// Creates or replaces a custom domain name.
     async fn put_domain_name(&self, domain: &DomainName) -> Result<(), StoreError>;
 
+    /// Creates a custom domain name. Fails with `Conflict` (AWS's text, `The domain name you
+    /// provided already exists.`) when one of that name exists.
+    async fn create_domain_name(&self, domain: &DomainName) -> Result<(), StoreError>;
+
+    /// One custom domain name (`DomainNotFound` when there is none).
+    async fn get_domain_name(&self, name: &str) -> Result<DomainName, StoreError>;
+
+    /// Replaces an existing custom domain name (`DomainNotFound` when there is none); its base
+    /// path mappings stay.
+    async fn update_domain_name(&self, domain: &DomainName) -> Result<(), StoreError>;
+
     /// All custom domain names, by name.
     async fn list_domain_names(&self) -> Result<Vec<DomainName>, StoreError>;
 
@@ -200,6 +215,40 @@ pub trait Store: Send + Sync + 'static {
         mapping: &BasePathMapping,
     ) -> Result<(), StoreError>;
 
+    /// Creates the mapping of `mapping.base_path` on `domain`, in one transaction with its
+    /// checks: the domain (`DomainNotFound`), the API (`ApiNotFound`) and the stage, when one is
+    /// named (`StageNotFound`), must exist, and the base path must be free (`Conflict`, AWS's
+    /// text: `Base path already exists for this domain name`).
+    async fn create_base_path_mapping(
+        &self,
+        domain: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError>;
+
+    /// One mapping (`DomainNotFound`, or `BasePathMappingNotFound`).
+    async fn get_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+    ) -> Result<BasePathMapping, StoreError>;
+
+    /// The mappings of one domain, by base path (`DomainNotFound` when there is no such domain).
+    async fn list_base_path_mappings(
+        &self,
+        domain: &str,
+    ) -> Result<Vec<BasePathMapping>, StoreError>;
+
+    /// Replaces the mapping at `base_path` with `mapping`, which may move it to another base path,
+    /// with the checks of [`Store::create_base_path_mapping`] (the new base path must be free
+    /// unless it is `base_path`) and `BasePathMappingNotFound` when there is nothing to replace.
+    async fn update_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError>;
+
+    /// Deletes one mapping (`DomainNotFound`, or `BasePathMappingNotFound`).
     async fn delete_base_path_mapping(
         &self,
         domain: &str,
@@ -208,6 +257,48 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every base path mapping of every domain, as `(domain, mapping)`: what the data plane routes.
     async fn all_base_path_mappings(&self) -> Result<Vec<(String, BasePathMapping)>, StoreError>;
+
+    /// Stores a new client certificate with its private key (PEM), which no read of the
+    /// certificate returns. Fails with `Conflict` when the id exists. Client certificates do not
+    /// change what the data plane serves: no revision change.
+    async fn create_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        private_key_pem: &str,
+    ) -> Result<(), StoreError>;
+
+    /// One client certificate (`ClientCertificateNotFound` when there is none).
+    async fn get_client_certificate(&self, id: &str) -> Result<ClientCertificate, StoreError>;
+
+    /// The private key (PEM) of a client certificate, for presenting it to a backend.
+    async fn client_certificate_private_key(&self, id: &str) -> Result<String, StoreError>;
+
+    /// All client certificates, oldest first.
+    async fn list_client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError>;
+
+    /// Replaces the shown fields of an existing client certificate (`ClientCertificateNotFound`
+    /// otherwise); its private key stays.
+    async fn update_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+    ) -> Result<(), StoreError>;
+
+    async fn delete_client_certificate(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Stores a new VPC link (`Conflict` when the id exists). No revision change: the data plane
+    /// does not route through VPC links.
+    async fn create_vpc_link(&self, link: &VpcLink) -> Result<(), StoreError>;
+
+    /// One VPC link (`VpcLinkNotFound` when there is none).
+    async fn get_vpc_link(&self, id: &str) -> Result<VpcLink, StoreError>;
+
+    /// All VPC links, oldest first.
+    async fn list_vpc_links(&self) -> Result<Vec<VpcLink>, StoreError>;
+
+    /// Replaces an existing VPC link (`VpcLinkNotFound` otherwise).
+    async fn update_vpc_link(&self, link: &VpcLink) -> Result<(), StoreError>;
+
+    async fn delete_vpc_link(&self, id: &str) -> Result<(), StoreError>;
 
     /// Creates or replaces a function declaration (by name).
     async fn put_function(&self, function: &FunctionDefinition) -> Result<(), StoreError>;

@@ -160,6 +160,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL -- the AccountSettings
     );
     "#,
+    // 6: client certificates (with their private keys) and VPC links.
+    r#"
+    CREATE TABLE client_certificates (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        private_key TEXT NOT NULL, -- PEM; kept out of the body, which the management API shows
+        body        TEXT NOT NULL  -- the ClientCertificate
+    );
+
+    CREATE TABLE vpc_links (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        id   TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL -- the VpcLink
+    );
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -18,8 +18,8 @@ use rusqlite::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tollgate_model::{
-    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, Deployment, DomainName,
-    FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord,
+    AccountSettings, ApiDefinition, ApiKey, BasePathMapping, ClientCertificate, Deployment,
+    DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord, VpcLink,
 };
 
 use crate::migrations;
@@ -226,6 +226,111 @@ fn load_usage_plan(conn: &Connection, id: &str) -> Result<UsagePlan, StoreError>
     .pop()
     .map(|(_, p)| p)
     .ok_or_else(|| StoreError::UsagePlanNotFound(id.to_owned()))
+}
+
+fn domain_exists(conn: &Connection, name: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached("SELECT 1 FROM domain_names WHERE name = ?1")
+        .and_then(|mut s| s.exists([name]))
+        .map_err(backend("reading a domain name"))
+}
+
+fn require_domain(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    if domain_exists(conn, name)? {
+        Ok(())
+    } else {
+        Err(StoreError::DomainNotFound(name.to_owned()))
+    }
+}
+
+fn mapping_exists(conn: &Connection, domain: &str, base_path: &str) -> Result<bool, StoreError> {
+    conn.prepare_cached(
+        "SELECT 1 FROM base_path_mappings WHERE domain_name = ?1 AND base_path = ?2",
+    )
+    .and_then(|mut s| s.exists([domain, base_path]))
+    .map_err(backend("reading a base path mapping"))
+}
+
+/// What a new or changed mapping needs: its API, and its stage when it names one.
+fn check_mapping_target(conn: &Connection, mapping: &BasePathMapping) -> Result<(), StoreError> {
+    require_api(conn, &mapping.rest_api_id)?;
+    if let Some(stage) = &mapping.stage {
+        let known = conn
+            .prepare_cached("SELECT 1 FROM stages WHERE api_id = ?1 AND stage_name = ?2")
+            .and_then(|mut s| s.exists([&mapping.rest_api_id, stage]))
+            .map_err(backend("reading a stage"))?;
+        if !known {
+            return Err(StoreError::StageNotFound {
+                api_id: mapping.rest_api_id.clone(),
+                stage: stage.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn insert_mapping(
+    tx: &Transaction<'_>,
+    domain: &str,
+    mapping: &BasePathMapping,
+) -> Result<(), StoreError> {
+    let body = to_json("base path mapping", mapping)?;
+    tx.execute(
+        "INSERT INTO base_path_mappings (domain_name, base_path, api_id, body) \
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domain_name, base_path) \
+         DO UPDATE SET api_id = excluded.api_id, body = excluded.body",
+        [domain, &mapping.base_path, &mapping.rest_api_id, &body],
+    )
+    .map_err(backend("storing a base path mapping"))?;
+    Ok(())
+}
+
+/// The body of the row of `table` with this id, or `missing`.
+fn body_by_id<T: DeserializeOwned>(
+    conn: &Connection,
+    table: &'static str,
+    kind: &'static str,
+    id: &str,
+    missing: impl FnOnce() -> StoreError,
+) -> Result<T, StoreError> {
+    let sql = format!("SELECT id, body FROM {table} WHERE id = ?1");
+    keyed_bodies(conn, "reading by id", kind, &sql, [id])?
+        .pop()
+        .map(|(_, v)| v)
+        .ok_or_else(missing)
+}
+
+/// Every body of `table`, oldest first.
+fn bodies_by_seq<T: DeserializeOwned>(
+    conn: &Connection,
+    table: &'static str,
+    kind: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let sql = format!("SELECT id, body FROM {table} ORDER BY seq");
+    Ok(keyed_bodies(conn, "listing", kind, &sql, [])?
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect())
+}
+
+/// Replaces the body of the row of `table` with this id; false when there is none.
+fn replace_body(
+    tx: &Transaction<'_>,
+    table: &'static str,
+    id: &str,
+    body: &str,
+) -> Result<bool, StoreError> {
+    let sql = format!("UPDATE {table} SET body = ?2 WHERE id = ?1");
+    let changed = tx
+        .execute(&sql, [id, body])
+        .map_err(backend("updating by id"))?;
+    Ok(changed > 0)
+}
+
+/// Deletes the row of `table` with this id; false when there is none.
+fn delete_by_id(tx: &Transaction<'_>, table: &'static str, id: &str) -> Result<bool, StoreError> {
+    let sql = format!("DELETE FROM {table} WHERE id = ?1");
+    let changed = tx.execute(&sql, [id]).map_err(backend("deleting by id"))?;
+    Ok(changed > 0)
 }
 
 /// A key may be in only one plan per stage: checks `plan`'s stages against the other plans of
@@ -1295,6 +1400,60 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_domain_name(&self, domain: &DomainName) -> Result<(), StoreError> {
+        let domain = domain.clone();
+        self.write("creating a domain name", move |tx| {
+            if domain_exists(tx, &domain.domain_name)? {
+                return Err(StoreError::Conflict(
+                    "The domain name you provided already exists.".to_owned(),
+                ));
+            }
+            let body = to_json("domain name", &domain)?;
+            tx.execute(
+                "INSERT INTO domain_names (name, body) VALUES (?1, ?2)",
+                [&domain.domain_name, &body],
+            )
+            .map_err(backend("creating a domain name"))?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_domain_name(&self, name: &str) -> Result<DomainName, StoreError> {
+        let name = name.to_owned();
+        self.read("reading a domain name", move |tx| {
+            keyed_bodies(
+                tx,
+                "reading a domain name",
+                "domain name",
+                "SELECT name, body FROM domain_names WHERE name = ?1",
+                [&name],
+            )?
+            .pop()
+            .map(|(_, d)| d)
+            .ok_or(StoreError::DomainNotFound(name))
+        })
+        .await
+    }
+
+    async fn update_domain_name(&self, domain: &DomainName) -> Result<(), StoreError> {
+        let domain = domain.clone();
+        self.write("updating a domain name", move |tx| {
+            let body = to_json("domain name", &domain)?;
+            let changed = tx
+                .execute(
+                    "UPDATE domain_names SET body = ?2 WHERE name = ?1",
+                    [&domain.domain_name, &body],
+                )
+                .map_err(backend("updating a domain name"))?;
+            if changed == 0 {
+                return Err(StoreError::DomainNotFound(domain.domain_name));
+            }
+            bump_revision(tx)
+        })
+        .await
+    }
+
     async fn list_domain_names(&self) -> Result<Vec<DomainName>, StoreError> {
         self.read("listing domain names", |tx| {
             let domains = keyed_bodies(
@@ -1331,25 +1490,105 @@ impl Store for SqliteStore {
         let domain = domain.to_owned();
         let mapping = mapping.clone();
         self.write("storing a base path mapping", move |tx| {
-            let known: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM domain_names WHERE name = ?1)",
-                    [&domain],
-                    |row| row.get(0),
-                )
-                .map_err(backend("storing a base path mapping"))?;
-            if !known {
-                return Err(StoreError::DomainNotFound(domain));
-            }
+            require_domain(tx, &domain)?;
             require_api(tx, &mapping.rest_api_id)?;
-            let body = to_json("base path mapping", &mapping)?;
-            tx.execute(
-                "INSERT INTO base_path_mappings (domain_name, base_path, api_id, body) \
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domain_name, base_path) \
-                 DO UPDATE SET api_id = excluded.api_id, body = excluded.body",
-                [&domain, &mapping.base_path, &mapping.rest_api_id, &body],
-            )
-            .map_err(backend("storing a base path mapping"))?;
+            insert_mapping(tx, &domain, &mapping)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn create_base_path_mapping(
+        &self,
+        domain: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError> {
+        let domain = domain.to_owned();
+        let mapping = mapping.clone();
+        self.write("creating a base path mapping", move |tx| {
+            require_domain(tx, &domain)?;
+            check_mapping_target(tx, &mapping)?;
+            if mapping_exists(tx, &domain, &mapping.base_path)? {
+                return Err(StoreError::Conflict(
+                    "Base path already exists for this domain name".to_owned(),
+                ));
+            }
+            insert_mapping(tx, &domain, &mapping)?;
+            bump_revision(tx)
+        })
+        .await
+    }
+
+    async fn get_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+    ) -> Result<BasePathMapping, StoreError> {
+        let (domain, base_path) = (domain.to_owned(), base_path.to_owned());
+        self.read("reading a base path mapping", move |tx| {
+            require_domain(tx, &domain)?;
+            keyed_bodies(
+                tx,
+                "reading a base path mapping",
+                "base path mapping",
+                "SELECT base_path, body FROM base_path_mappings \
+                 WHERE domain_name = ?1 AND base_path = ?2",
+                [&domain, &base_path],
+            )?
+            .pop()
+            .map(|(_, m)| m)
+            .ok_or(StoreError::BasePathMappingNotFound { domain, base_path })
+        })
+        .await
+    }
+
+    async fn list_base_path_mappings(
+        &self,
+        domain: &str,
+    ) -> Result<Vec<BasePathMapping>, StoreError> {
+        let domain = domain.to_owned();
+        self.read("listing base path mappings", move |tx| {
+            require_domain(tx, &domain)?;
+            let mappings = keyed_bodies(
+                tx,
+                "listing base path mappings",
+                "base path mapping",
+                "SELECT base_path, body FROM base_path_mappings \
+                 WHERE domain_name = ?1 ORDER BY base_path",
+                [&domain],
+            )?;
+            Ok(mappings.into_iter().map(|(_, m)| m).collect())
+        })
+        .await
+    }
+
+    async fn update_base_path_mapping(
+        &self,
+        domain: &str,
+        base_path: &str,
+        mapping: &BasePathMapping,
+    ) -> Result<(), StoreError> {
+        let (domain, base_path) = (domain.to_owned(), base_path.to_owned());
+        let mapping = mapping.clone();
+        self.write("updating a base path mapping", move |tx| {
+            require_domain(tx, &domain)?;
+            if !mapping_exists(tx, &domain, &base_path)? {
+                return Err(StoreError::BasePathMappingNotFound { domain, base_path });
+            }
+            check_mapping_target(tx, &mapping)?;
+            if mapping.base_path != base_path {
+                if mapping_exists(tx, &domain, &mapping.base_path)? {
+                    return Err(StoreError::Conflict(
+                        "Base path already exists for this domain name".to_owned(),
+                    ));
+                }
+                tx.execute(
+                    "DELETE FROM base_path_mappings WHERE domain_name = ?1 AND base_path = ?2",
+                    [&domain, &base_path],
+                )
+                .map_err(backend("updating a base path mapping"))?;
+            }
+            insert_mapping(tx, &domain, &mapping)?;
             bump_revision(tx)
         })
         .await
@@ -1369,6 +1608,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(backend("deleting a base path mapping"))?;
             if changed == 0 {
+                require_domain(tx, &domain)?;
                 return Err(StoreError::BasePathMappingNotFound { domain, base_path });
             }
             bump_revision(tx)
@@ -1385,6 +1625,151 @@ impl Store for SqliteStore {
                 "SELECT domain_name, body FROM base_path_mappings ORDER BY domain_name, base_path",
                 [],
             )
+        })
+        .await
+    }
+
+    async fn create_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+        private_key_pem: &str,
+    ) -> Result<(), StoreError> {
+        let certificate = certificate.clone();
+        let key = private_key_pem.to_owned();
+        self.write("storing a client certificate", move |tx| {
+            let body = to_json("client certificate", &certificate)?;
+            tx.execute(
+                "INSERT INTO client_certificates (id, private_key, body) VALUES (?1, ?2, ?3)",
+                [&certificate.client_certificate_id, &key, &body],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(format!(
+                    "Client certificate {} already exists",
+                    certificate.client_certificate_id
+                )),
+                _ => StoreError::Backend(format!("storing a client certificate: {e}")),
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_client_certificate(&self, id: &str) -> Result<ClientCertificate, StoreError> {
+        let id = id.to_owned();
+        self.read("reading a client certificate", move |tx| {
+            body_by_id(tx, "client_certificates", "client certificate", &id, || {
+                StoreError::ClientCertificateNotFound(id.clone())
+            })
+        })
+        .await
+    }
+
+    async fn client_certificate_private_key(&self, id: &str) -> Result<String, StoreError> {
+        let id = id.to_owned();
+        self.read("reading a client certificate's key", move |tx| {
+            tx.prepare_cached("SELECT private_key FROM client_certificates WHERE id = ?1")
+                .and_then(|mut s| s.query_row([&id], |row| row.get(0)).optional())
+                .map_err(backend("reading a client certificate's key"))?
+                .ok_or(StoreError::ClientCertificateNotFound(id))
+        })
+        .await
+    }
+
+    async fn list_client_certificates(&self) -> Result<Vec<ClientCertificate>, StoreError> {
+        self.read("listing client certificates", |tx| {
+            bodies_by_seq(tx, "client_certificates", "client certificate")
+        })
+        .await
+    }
+
+    async fn update_client_certificate(
+        &self,
+        certificate: &ClientCertificate,
+    ) -> Result<(), StoreError> {
+        let certificate = certificate.clone();
+        self.write("updating a client certificate", move |tx| {
+            let body = to_json("client certificate", &certificate)?;
+            if !replace_body(
+                tx,
+                "client_certificates",
+                &certificate.client_certificate_id,
+                &body,
+            )? {
+                return Err(StoreError::ClientCertificateNotFound(
+                    certificate.client_certificate_id,
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_client_certificate(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write("deleting a client certificate", move |tx| {
+            if !delete_by_id(tx, "client_certificates", &id)? {
+                return Err(StoreError::ClientCertificateNotFound(id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_vpc_link(&self, link: &VpcLink) -> Result<(), StoreError> {
+        let link = link.clone();
+        self.write("storing a VPC link", move |tx| {
+            let body = to_json("VPC link", &link)?;
+            tx.execute(
+                "INSERT INTO vpc_links (id, body) VALUES (?1, ?2)",
+                [&link.id, &body],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(ErrorCode::ConstraintViolation) => {
+                    StoreError::Conflict(format!("VPC link {} already exists", link.id))
+                }
+                _ => StoreError::Backend(format!("storing a VPC link: {e}")),
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_vpc_link(&self, id: &str) -> Result<VpcLink, StoreError> {
+        let id = id.to_owned();
+        self.read("reading a VPC link", move |tx| {
+            body_by_id(tx, "vpc_links", "VPC link", &id, || {
+                StoreError::VpcLinkNotFound(id.clone())
+            })
+        })
+        .await
+    }
+
+    async fn list_vpc_links(&self) -> Result<Vec<VpcLink>, StoreError> {
+        self.read("listing VPC links", |tx| {
+            bodies_by_seq(tx, "vpc_links", "VPC link")
+        })
+        .await
+    }
+
+    async fn update_vpc_link(&self, link: &VpcLink) -> Result<(), StoreError> {
+        let link = link.clone();
+        self.write("updating a VPC link", move |tx| {
+            let body = to_json("VPC link", &link)?;
+            if !replace_body(tx, "vpc_links", &link.id, &body)? {
+                return Err(StoreError::VpcLinkNotFound(link.id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_vpc_link(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.write("deleting a VPC link", move |tx| {
+            if !delete_by_id(tx, "vpc_links", &id)? {
+                return Err(StoreError::VpcLinkNotFound(id));
+            }
+            Ok(())
         })
         .await
     }

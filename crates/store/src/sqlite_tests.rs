@@ -849,6 +849,284 @@ async fn domain_names_and_base_path_mappings() {
 }
 
 #[tokio::test]
+async fn domain_names_are_created_once_read_updated_and_listed() {
+    use tollgate_model::DomainName;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut domain = DomainName::new("api.example.test");
+    domain.certificate_arn = Some("arn:aws:acm:us-east-1:000000000000:certificate/x".to_owned());
+    let before = store.revision().await.expect("revision");
+    store.create_domain_name(&domain).await.expect("create");
+    assert!(store.revision().await.expect("revision") > before);
+    match store.create_domain_name(&domain).await {
+        Err(StoreError::Conflict(m)) => {
+            assert_eq!(m, "The domain name you provided already exists.")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store
+            .get_domain_name("api.example.test")
+            .await
+            .expect("get"),
+        domain
+    );
+    domain.security_policy = Some("TLS_1_0".to_owned());
+    store.update_domain_name(&domain).await.expect("update");
+    assert_eq!(
+        store
+            .get_domain_name("api.example.test")
+            .await
+            .expect("get"),
+        domain
+    );
+    let unknown = DomainName::new("other.example.test");
+    assert!(matches!(
+        store.update_domain_name(&unknown).await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+    let err = store
+        .get_domain_name("other.example.test")
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Invalid domain name identifier specified");
+    assert_eq!(store.list_domain_names().await.expect("list"), vec![domain]);
+}
+
+#[tokio::test]
+async fn base_path_mappings_are_checked_moved_and_deleted() {
+    use tollgate_model::{BasePathMapping, DomainName};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api = def.rest_api.id.clone();
+    store.create_api(&def).await.expect("create");
+    let request = DeployRequest {
+        stage_name: "prod".to_owned(),
+        ..Default::default()
+    };
+    store.deploy(&api, &request).await.expect("deploy");
+    let d = "api.example.test";
+    let mapping = |base: &str, stage: Option<&str>| BasePathMapping {
+        base_path: base.to_owned(),
+        rest_api_id: api.clone(),
+        stage: stage.map(str::to_owned),
+    };
+    let v1 = mapping("v1", Some("prod"));
+    assert!(matches!(
+        store.create_base_path_mapping(d, &v1).await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+    assert!(matches!(
+        store.list_base_path_mappings(d).await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+    store
+        .create_domain_name(&DomainName::new(d))
+        .await
+        .expect("domain");
+    store.create_base_path_mapping(d, &v1).await.expect("v1");
+    match store.create_base_path_mapping(d, &v1).await {
+        Err(StoreError::Conflict(m)) => {
+            assert_eq!(m, "Base path already exists for this domain name")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store
+            .create_base_path_mapping(d, &mapping("v2", Some("beta")))
+            .await,
+        Err(StoreError::StageNotFound { .. })
+    ));
+    let no_api = BasePathMapping {
+        rest_api_id: "nosuchapi0".to_owned(),
+        ..mapping("v2", None)
+    };
+    assert!(matches!(
+        store.create_base_path_mapping(d, &no_api).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    let none = mapping(BasePathMapping::NONE, None);
+    store
+        .create_base_path_mapping(d, &none)
+        .await
+        .expect("(none)");
+    assert_eq!(
+        store.list_base_path_mappings(d).await.expect("list"),
+        vec![none.clone(), v1.clone()]
+    );
+    assert_eq!(store.get_base_path_mapping(d, "v1").await.expect("get"), v1);
+    assert!(matches!(
+        store.get_base_path_mapping(d, "v9").await,
+        Err(StoreError::BasePathMappingNotFound { .. })
+    ));
+
+    // Moving a mapping: onto a taken base path is refused, onto a free one moves it.
+    let revision = store.revision().await.expect("revision");
+    assert!(matches!(
+        store
+            .update_base_path_mapping(d, "v1", &mapping(BasePathMapping::NONE, Some("prod")))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let v3 = mapping("v3", Some("prod"));
+    store
+        .update_base_path_mapping(d, "v1", &v3)
+        .await
+        .expect("moved");
+    assert!(store.revision().await.expect("revision") > revision);
+    assert_eq!(
+        store.list_base_path_mappings(d).await.expect("list"),
+        vec![none.clone(), v3.clone()]
+    );
+    assert!(matches!(
+        store.update_base_path_mapping(d, "v1", &v3).await,
+        Err(StoreError::BasePathMappingNotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .update_base_path_mapping(d, "v3", &mapping("v3", Some("beta")))
+            .await,
+        Err(StoreError::StageNotFound { .. })
+    ));
+    store
+        .update_base_path_mapping(d, "v3", &mapping("v3", None))
+        .await
+        .expect("stage dropped");
+
+    store
+        .delete_base_path_mapping(d, "v3")
+        .await
+        .expect("delete");
+    assert!(matches!(
+        store.delete_base_path_mapping(d, "v3").await,
+        Err(StoreError::BasePathMappingNotFound { .. })
+    ));
+    assert!(matches!(
+        store.delete_base_path_mapping("nowhere.test", "v3").await,
+        Err(StoreError::DomainNotFound(_))
+    ));
+    // Deleting the domain deletes its mappings.
+    store.delete_domain_name(d).await.expect("delete domain");
+    assert!(
+        store
+            .all_base_path_mappings()
+            .await
+            .expect("all")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn client_certificates_keep_their_keys_apart() {
+    use tollgate_model::ClientCertificate;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut cert = ClientCertificate {
+        client_certificate_id: "abc123".to_owned(),
+        description: Some("first".to_owned()),
+        pem_encoded_certificate: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+            .to_owned(),
+        created_date: 1_700_000_000,
+        expiration_date: 1_731_536_000,
+        tags: BTreeMap::from([("team".to_owned(), "a".to_owned())]),
+    };
+    let revision = store.revision().await.expect("revision");
+    store
+        .create_client_certificate(&cert, "PRIVATE KEY PEM")
+        .await
+        .expect("create");
+    assert_eq!(store.revision().await.expect("revision"), revision);
+    assert!(matches!(
+        store.create_client_certificate(&cert, "other").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_client_certificate("abc123").await.expect("get"),
+        cert
+    );
+    cert.description = None;
+    store
+        .update_client_certificate(&cert)
+        .await
+        .expect("update");
+    assert_eq!(
+        store.list_client_certificates().await.expect("list"),
+        vec![cert.clone()]
+    );
+    assert_eq!(
+        store
+            .client_certificate_private_key("abc123")
+            .await
+            .expect("key"),
+        "PRIVATE KEY PEM",
+        "an update keeps the key"
+    );
+    store
+        .delete_client_certificate("abc123")
+        .await
+        .expect("delete");
+    for err in [
+        store.get_client_certificate("abc123").await.unwrap_err(),
+        store
+            .client_certificate_private_key("abc123")
+            .await
+            .unwrap_err(),
+        store.update_client_certificate(&cert).await.unwrap_err(),
+        store.delete_client_certificate("abc123").await.unwrap_err(),
+    ] {
+        assert_eq!(
+            err.to_string(),
+            "Invalid Client Certificate identifier specified"
+        );
+    }
+}
+
+#[tokio::test]
+async fn vpc_links_are_stored_updated_and_deleted() {
+    use tollgate_model::VpcLink;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir);
+    let mut link = VpcLink {
+        id: "vl0001".to_owned(),
+        name: "nlb".to_owned(),
+        description: None,
+        target_arns: vec![
+            "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/a/b".to_owned(),
+        ],
+        status: "AVAILABLE".to_owned(),
+        status_message: Some("ready".to_owned()),
+        tags: BTreeMap::new(),
+    };
+    let second = VpcLink {
+        id: "vl0002".to_owned(),
+        ..link.clone()
+    };
+    store.create_vpc_link(&link).await.expect("create");
+    store.create_vpc_link(&second).await.expect("create");
+    assert!(matches!(
+        store.create_vpc_link(&link).await,
+        Err(StoreError::Conflict(_))
+    ));
+    link.name = "renamed".to_owned();
+    store.update_vpc_link(&link).await.expect("update");
+    assert_eq!(store.get_vpc_link("vl0001").await.expect("get"), link);
+    assert_eq!(
+        store.list_vpc_links().await.expect("list"),
+        vec![link.clone(), second],
+        "oldest first"
+    );
+    store.delete_vpc_link("vl0001").await.expect("delete");
+    for err in [
+        store.get_vpc_link("vl0001").await.unwrap_err(),
+        store.update_vpc_link(&link).await.unwrap_err(),
+        store.delete_vpc_link("vl0001").await.unwrap_err(),
+    ] {
+        assert_eq!(err.to_string(), "Invalid Vpc Link identifier specified");
+    }
+}
+
+#[tokio::test]
 async fn functions_are_stored_replaced_and_deleted() {
     use tollgate_model::{FunctionDefinition, RemoteFunction};
     let dir = tempfile::tempdir().expect("tempdir");

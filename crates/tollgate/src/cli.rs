@@ -300,7 +300,7 @@ pub struct FunctionListArgs {
 pub enum DomainsCommand {
     /// Create (or keep) a custom domain name
     Create(DomainArgs),
-    /// Map a base path of a domain to a stage of an API
+    /// Map a base path of a domain to a stage of an API (or re-point its mapping)
     Map(MapArgs),
     /// List domain names and their mappings
     List(DomainListArgs),

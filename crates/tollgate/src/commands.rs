@@ -437,82 +437,94 @@ async fn apis(args: ApisArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `tollgate domains ...`: the management API's operations (CreateDomainName,
+/// CreateBasePathMapping, UpdateBasePathMapping, GetDomainNames, GetBasePathMappings,
+/// DeleteDomainName) on the store, with their checks and texts.
 async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
-    use tollgate_model::{BasePathMapping, DomainName, valid_domain_name, valid_stage_name};
+    use tollgate_admin::ApiError;
+    use tollgate_admin::base_path_mappings::{self as mappings, CreateBasePathMapping};
+    use tollgate_admin::domain_names::{self, CreateDomainName};
+    use tollgate_model::BasePathMapping;
+    let refused = |e: ApiError| anyhow::anyhow!("{}", e.message());
+    let shown = |base_path: &str| {
+        if base_path == BasePathMapping::NONE {
+            String::new()
+        } else {
+            base_path.to_owned()
+        }
+    };
     match command {
         DomainsCommand::Create(args) => {
-            if !valid_domain_name(&args.domain) {
-                bail!("'{}' is not a valid domain name", args.domain);
-            }
             let store = open_store(&args.store.data_dir)?;
-            store
-                .put_domain_name(&DomainName::new(&args.domain))
-                .await?;
-            println!("domain name {} created", args.domain.to_ascii_lowercase());
+            // An existing domain is kept: scripts may run this at every start.
+            match domain_names::get(&store, &args.domain).await {
+                Ok(d) => println!("domain name {} already exists", d.domain_name),
+                Err(ApiError::NotFound(_)) => {
+                    let request = CreateDomainName {
+                        domain_name: Some(args.domain.clone()),
+                        ..Default::default()
+                    };
+                    let d = domain_names::create(&store, request)
+                        .await
+                        .map_err(refused)?;
+                    println!("domain name {} created", d.domain_name);
+                }
+                Err(e) => return Err(refused(e)),
+            }
         }
         DomainsCommand::Map(args) => {
-            let Some(base_path) = BasePathMapping::normalize_base_path(&args.base_path) else {
-                bail!(
-                    "base path '{}' must be a single path segment",
-                    args.base_path
-                );
-            };
-            if let Some(stage) = &args.stage
-                && !valid_stage_name(stage)
-            {
-                bail!("invalid stage name '{stage}'");
-            }
             let store = open_store(&args.store.data_dir)?;
-            let mapping = BasePathMapping {
-                base_path,
-                rest_api_id: args.api.clone(),
+            let request = CreateBasePathMapping {
+                base_path: Some(args.base_path.clone()),
+                rest_api_id: Some(args.api.clone()),
                 stage: args.stage.clone(),
             };
-            store
-                .put_base_path_mapping(&args.domain.to_ascii_lowercase(), &mapping)
-                .await?;
+            // A base path that is mapped already is re-pointed, as UpdateBasePathMapping would.
+            let mapping = match mappings::get(&store, &args.domain, &args.base_path).await {
+                Ok(old) => {
+                    let mapping = mappings::new_mapping(request).map_err(refused)?;
+                    mappings::replace(&store, &args.domain, &old.base_path, &mapping)
+                        .await
+                        .map_err(refused)?;
+                    mapping
+                }
+                Err(ApiError::NotFound(_)) => mappings::create(&store, &args.domain, request)
+                    .await
+                    .map_err(refused)?,
+                Err(e) => return Err(refused(e)),
+            };
             println!(
                 "{}/{} -> API {} stage {}",
                 args.domain.to_ascii_lowercase(),
-                if mapping.base_path == BasePathMapping::NONE {
-                    ""
-                } else {
-                    &mapping.base_path
-                },
+                shown(&mapping.base_path),
                 mapping.rest_api_id,
                 mapping.stage.as_deref().unwrap_or("(from the path)")
             );
         }
         DomainsCommand::List(args) => {
             let store = open_store(&args.store.data_dir)?;
-            let domains = store.list_domain_names().await?;
-            let mappings = store.all_base_path_mappings().await?;
+            let mut listed = Vec::new();
+            for d in domain_names::list(&store).await.map_err(refused)? {
+                let m = mappings::list(&store, &d.domain_name)
+                    .await
+                    .map_err(refused)?;
+                listed.push((d, m));
+            }
             match args.output {
                 Output::Json => {
-                    let v: Vec<_> = domains
+                    let v: Vec<_> = listed
                         .iter()
-                        .map(|d| {
-                            let m: Vec<_> = mappings
-                                .iter()
-                                .filter(|(n, _)| *n == d.domain_name)
-                                .map(|(_, m)| m)
-                                .collect();
-                            json!({"domainName": d.domain_name, "basePathMappings": m})
-                        })
+                        .map(|(d, m)| json!({"domainName": d.domain_name, "basePathMappings": m}))
                         .collect();
                     println!("{}", serde_json::Value::Array(v));
                 }
                 Output::Text => {
-                    for d in &domains {
+                    for (d, mappings) in &listed {
                         println!("{}", d.domain_name);
-                        for (_, m) in mappings.iter().filter(|(n, _)| *n == d.domain_name) {
+                        for m in mappings {
                             println!(
                                 "    /{}  ->  {} {}",
-                                if m.base_path == BasePathMapping::NONE {
-                                    ""
-                                } else {
-                                    &m.base_path
-                                },
+                                shown(&m.base_path),
                                 m.rest_api_id,
                                 m.stage.as_deref().unwrap_or("(stage from the path)")
                             );
@@ -523,9 +535,9 @@ async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
         }
         DomainsCommand::Delete(args) => {
             let store = open_store(&args.store.data_dir)?;
-            store
-                .delete_domain_name(&args.domain.to_ascii_lowercase())
-                .await?;
+            domain_names::delete(&store, &args.domain)
+                .await
+                .map_err(refused)?;
             println!("domain name {} deleted", args.domain.to_ascii_lowercase());
         }
     }

@@ -119,6 +119,10 @@ impl<S: Store> Reloader<S> {
             if stage.canary_settings.is_some() && self.canary_warned.insert(key.clone()) {
                 tracing::warn!(api = %api_id, stage = %stage.stage_name, "stage has a canary, but canary routing is not enforced yet: every request is served by the stage's deployment");
             }
+            if let Some(certificate) = &stage.client_certificate_id {
+                // Logged when the stage is compiled, so once per change of the stage.
+                tracing::info!(api = %api_id, stage = %stage.stage_name, client_certificate = %certificate, "the stage names a client certificate; Tollgate does not present client certificates to backends yet, so its integrations connect without one");
+            }
             // Snapshots are read only while compiling: the compiled stage is all that is kept.
             let snapshot = match self
                 .store

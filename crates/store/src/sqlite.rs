@@ -216,16 +216,9 @@ fn bump_revision(tx: &Transaction<'_>) -> Result<(), StoreError> {
 }
 
 fn load_usage_plan(conn: &Connection, id: &str) -> Result<UsagePlan, StoreError> {
-    keyed_bodies(
-        conn,
-        "reading a usage plan",
-        "usage plan",
-        "SELECT id, body FROM usage_plans WHERE id = ?1",
-        [id],
-    )?
-    .pop()
-    .map(|(_, p)| p)
-    .ok_or_else(|| StoreError::UsagePlanNotFound(id.to_owned()))
+    body_by_key(conn, "usage_plans", "id", "usage plan", id, || {
+        StoreError::UsagePlanNotFound(id.to_owned())
+    })
 }
 
 fn domain_exists(conn: &Connection, name: &str) -> Result<bool, StoreError> {
@@ -284,16 +277,17 @@ fn insert_mapping(
     Ok(())
 }
 
-/// The body of the row of `table` with this id, or `missing`.
-fn body_by_id<T: DeserializeOwned>(
+/// The body of the row of `table` whose `key` column is `value`, or `missing`.
+fn body_by_key<T: DeserializeOwned>(
     conn: &Connection,
     table: &'static str,
+    key: &'static str,
     kind: &'static str,
-    id: &str,
+    value: &str,
     missing: impl FnOnce() -> StoreError,
 ) -> Result<T, StoreError> {
-    let sql = format!("SELECT id, body FROM {table} WHERE id = ?1");
-    keyed_bodies(conn, "reading by id", kind, &sql, [id])?
+    let sql = format!("SELECT {key}, body FROM {table} WHERE {key} = ?1");
+    keyed_bodies(conn, "reading by key", kind, &sql, [value])?
         .pop()
         .map(|(_, v)| v)
         .ok_or_else(missing)
@@ -1422,16 +1416,9 @@ impl Store for SqliteStore {
     async fn get_domain_name(&self, name: &str) -> Result<DomainName, StoreError> {
         let name = name.to_owned();
         self.read("reading a domain name", move |tx| {
-            keyed_bodies(
-                tx,
-                "reading a domain name",
-                "domain name",
-                "SELECT name, body FROM domain_names WHERE name = ?1",
-                [&name],
-            )?
-            .pop()
-            .map(|(_, d)| d)
-            .ok_or(StoreError::DomainNotFound(name))
+            body_by_key(tx, "domain_names", "name", "domain name", &name, || {
+                StoreError::DomainNotFound(name.clone())
+            })
         })
         .await
     }
@@ -1657,9 +1644,14 @@ impl Store for SqliteStore {
     async fn get_client_certificate(&self, id: &str) -> Result<ClientCertificate, StoreError> {
         let id = id.to_owned();
         self.read("reading a client certificate", move |tx| {
-            body_by_id(tx, "client_certificates", "client certificate", &id, || {
-                StoreError::ClientCertificateNotFound(id.clone())
-            })
+            body_by_key(
+                tx,
+                "client_certificates",
+                "id",
+                "client certificate",
+                &id,
+                || StoreError::ClientCertificateNotFound(id.clone()),
+            )
         })
         .await
     }
@@ -1737,7 +1729,7 @@ impl Store for SqliteStore {
     async fn get_vpc_link(&self, id: &str) -> Result<VpcLink, StoreError> {
         let id = id.to_owned();
         self.read("reading a VPC link", move |tx| {
-            body_by_id(tx, "vpc_links", "VPC link", &id, || {
+            body_by_key(tx, "vpc_links", "id", "VPC link", &id, || {
                 StoreError::VpcLinkNotFound(id.clone())
             })
         })
@@ -1792,16 +1784,9 @@ impl Store for SqliteStore {
     async fn get_function(&self, name: &str) -> Result<FunctionDefinition, StoreError> {
         let name = name.to_owned();
         self.read("reading a function", move |tx| {
-            keyed_bodies(
-                tx,
-                "reading a function",
-                "function",
-                "SELECT name, body FROM functions WHERE name = ?1",
-                [&name],
-            )?
-            .pop()
-            .map(|(_, f)| f)
-            .ok_or(StoreError::FunctionNotFound(name))
+            body_by_key(tx, "functions", "name", "function", &name, || {
+                StoreError::FunctionNotFound(name.clone())
+            })
         })
         .await
     }
@@ -1883,16 +1868,9 @@ impl Store for SqliteStore {
     async fn get_api_key(&self, id: &str) -> Result<ApiKey, StoreError> {
         let id = id.to_owned();
         self.read("reading an API key", move |tx| {
-            keyed_bodies(
-                tx,
-                "reading an API key",
-                "API key",
-                "SELECT id, body FROM api_keys WHERE id = ?1",
-                [&id],
-            )?
-            .pop()
-            .map(|(_, k)| k)
-            .ok_or(StoreError::ApiKeyNotFound(id))
+            body_by_key(tx, "api_keys", "id", "API key", &id, || {
+                StoreError::ApiKeyNotFound(id.clone())
+            })
         })
         .await
     }

@@ -155,10 +155,15 @@ pub async fn resets_mid_body() -> SocketAddr {
     addr
 }
 
-/// A closed port: bound, then released, so connecting is refused.
+/// A port that refuses connections: a socket bound to it that never listens, kept open for the
+/// rest of the test process so no other backend of a test running in parallel can take the port
+/// (a bound-then-released port can be handed to the next `bind(0)`).
 pub fn refused() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::mem::forget(socket);
+    addr
 }
 
 /// A backend that answers one request per connection (keep-alive advertised), then closes the

@@ -8,7 +8,7 @@
 //! `.../gatewayresponses`), deployments and stages with canaries and cache flushes
 //! (`/restapis/{id}/deployments`, `.../stages`), GetExport, API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
-//! usage (`/usageplans/{id}/usage`), custom domain names and their base path mappings
+//! usage (`/usageplans/{id}/usage`, UpdateUsage at `/usageplans/{id}/keys/{keyId}/usage`), custom domain names and their base path mappings
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
 //! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
@@ -148,6 +148,7 @@ impl Default for AccountThrottle {
 pub struct ManagementApi {
     store: SqliteStore,
     throttle: AccountThrottle,
+    gateway: Option<std::sync::Arc<tollgate_engine::Gateway>>,
 }
 
 impl ManagementApi {
@@ -155,7 +156,19 @@ impl ManagementApi {
         ManagementApi {
             store,
             throttle: AccountThrottle::default(),
+            gateway: None,
         }
+    }
+
+    /// The data plane this API runs beside: UpdateUsage then applies to its live quota counters
+    /// at once (without it, only the stored extension changes, which a gateway reads when it
+    /// starts).
+    pub fn with_gateway(
+        mut self,
+        gateway: std::sync::Arc<tollgate_engine::Gateway>,
+    ) -> ManagementApi {
+        self.gateway = Some(gateway);
+        self
     }
 
     /// Reports `throttle` as the account's throttle settings.
@@ -219,7 +232,12 @@ impl ManagementApi {
             ["usageplans", id, "keys", key] if m == Method::DELETE => {
                 plans::remove_key(store, id, key).await
             }
-            ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
+            ["usageplans", id, "usage"] if m == Method::GET => {
+                usage::get(store, self.gateway.as_deref(), call, id).await
+            }
+            ["usageplans", id, "keys", key, "usage"] if m == Method::PATCH => {
+                usage::update(store, self.gateway.as_deref(), call, id, key).await
+            }
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
             ["domainnames", rest @ ..] => domain_names::route(store, call, rest).await?,
             ["clientcertificates", rest @ ..] => {

@@ -24,7 +24,7 @@ use tollgate_model::{
 };
 
 use crate::migrations;
-use crate::{DeployRequest, Store, StoreError};
+use crate::{DeployRequest, Store, StoreError, UsageCredit};
 
 /// How long a write waits for another connection's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -2102,6 +2102,45 @@ impl Store for SqliteStore {
                     .map_err(backend("recording usage"))?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn set_usage_credit(&self, credit: &UsageCredit) -> Result<(), StoreError> {
+        let c = credit.clone();
+        self.write("storing a quota extension", move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO usage_credits (plan_id, key_id, since, credit) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (plan_id, key_id) \
+                 DO UPDATE SET since = excluded.since, credit = excluded.credit",
+            )
+            .and_then(|mut s| s.execute(params![c.plan_id, c.key_id, c.since, c.credit]))
+            .map_err(backend("storing a quota extension"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn usage_credits(&self) -> Result<Vec<UsageCredit>, StoreError> {
+        self.read("reading quota extensions", |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT plan_id, key_id, since, credit FROM usage_credits \
+                     ORDER BY plan_id, key_id",
+                )
+                .map_err(backend("reading quota extensions"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(UsageCredit {
+                        plan_id: row.get(0)?,
+                        key_id: row.get(1)?,
+                        since: row.get(2)?,
+                        credit: row.get(3)?,
+                    })
+                })
+                .and_then(Iterator::collect)
+                .map_err(backend("reading quota extensions"))?;
+            Ok(rows)
         })
         .await
     }

@@ -9,5 +9,6 @@ mod keys;
 mod misc;
 mod models;
 mod restapis;
+mod round_trip;
 mod sdk;
 mod stages;

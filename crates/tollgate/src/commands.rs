@@ -1,5 +1,11 @@
 //! The subcommands other than `serve`: import, validate, deploy, deployments, rollback, export,
-//! apis, domains, functions.
+//! apis, domains, functions, keys, plans, usage.
+//!
+//! What they change, they change through the management API's operations (`tollgate_admin`:
+//! ImportRestApi, CreateDeployment, UpdateStage's re-pointing, CreateDomainName, CreateApiKey,
+//! CreateUsagePlan, ...), so the checks, defaults, ids and error texts are those of the API; a
+//! refusal is printed as `error: {AWS's message}`. Only functions, which have no management
+//! operation, are written to the store directly.
 
 mod functions;
 pub(crate) mod keys;
@@ -59,15 +65,11 @@ pub fn read_definition(file: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("reading {}", file.display()))
 }
 
-pub fn import_options(basepath: BasePath, fail_on_warnings: bool) -> ImportOptions {
-    ImportOptions {
-        base_path: match basepath {
-            BasePath::Ignore => BasePathMode::Ignore,
-            BasePath::Prepend => BasePathMode::Prepend,
-            BasePath::Split => BasePathMode::Split,
-        },
-        fail_on_warnings,
-        api_id: None,
+fn base_path_mode(basepath: BasePath) -> BasePathMode {
+    match basepath {
+        BasePath::Ignore => BasePathMode::Ignore,
+        BasePath::Prepend => BasePathMode::Prepend,
+        BasePath::Split => BasePathMode::Split,
     }
 }
 
@@ -89,10 +91,12 @@ pub fn print_diagnostics(file: &Path, errors: &[Diagnostic], warnings: &[Diagnos
 
 fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let document = read_definition(&args.file)?;
-    let result = tollgate_openapi::import(
-        &document,
-        &import_options(BasePath::Ignore, args.fail_on_warnings),
-    );
+    // Nothing is stored: the document is only imported to see what ImportRestApi would say.
+    let options = ImportOptions {
+        fail_on_warnings: args.fail_on_warnings,
+        ..ImportOptions::default()
+    };
+    let result = tollgate_openapi::import(&document, &options);
     let (ok, errors, warnings, summary) = match &result {
         Ok(imported) => (
             true,
@@ -141,7 +145,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(&args.store.data_dir)?;
     let request = ImportRestApi {
         body: &document,
-        base_path: import_options(args.basepath, false).base_path,
+        base_path: base_path_mode(args.basepath),
         fail_on_warnings: args.fail_on_warnings,
         ..ImportRestApi::default()
     };

@@ -61,6 +61,7 @@ pub async fn load_and_deploy(
             .unwrap_or_else(|_| template.to_owned())
             .display()
     );
+    // Functions have no management operation: they are stored as `tollgate functions` does.
     let names: Vec<&str> = app.functions.iter().map(|f| f.name.as_str()).collect();
     for old in store.list_functions().await? {
         if old.source.as_deref() == Some(&source) && !names.contains(&old.function_name.as_str()) {

@@ -18,7 +18,7 @@ mod account;
 mod authorizers;
 pub mod base_path_mappings;
 mod client_certificates;
-mod deployments;
+pub mod deployments;
 pub mod domain_names;
 mod error;
 mod export;
@@ -29,9 +29,9 @@ mod methods;
 mod models;
 mod parts;
 mod patch;
-mod plans;
+pub mod plans;
 mod resources;
-mod restapis;
+pub mod restapis;
 mod sdk_types;
 pub mod stages;
 mod tags;
@@ -44,6 +44,7 @@ use serde::Serialize;
 use tollgate_store::SqliteStore;
 
 pub use error::ApiError;
+pub use patch::PatchOperation;
 
 /// What a management call answers: a status and a JSON body, or an AWS error, or (exports) a
 /// document with its own content type and headers.

@@ -8,6 +8,7 @@ mod domains;
 mod keys;
 mod misc;
 mod models;
+mod one_path;
 mod restapis;
 mod round_trip;
 mod sdk;

@@ -278,6 +278,7 @@ pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
             api.tags = current.tags;
             api.endpoint_configuration = current.endpoint_configuration;
             api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            crate::documentation::carry_over(d, &mut next);
             *d = next;
         } else {
             merge(d, imported);
@@ -359,6 +360,10 @@ fn merge(current: &mut ApiDefinition, imported: ApiDefinition) {
             .retain(|c| c.response_type != g.response_type);
         current.gateway_responses.push(g);
     }
+    crate::documentation::merge_parts(
+        &mut current.documentation_parts,
+        imported.documentation_parts,
+    );
     let api = &mut current.rest_api;
     let new = imported.rest_api;
     api.name = new.name;
@@ -406,7 +411,10 @@ fn import_options(call: &Call<'_>, api_id: Option<String>) -> Result<ImportOptio
 /// Imports the call's body; a refused document is a BadRequest listing AWS-style errors.
 fn import_document(call: &Call<'_>, options: &ImportOptions) -> Result<ApiDefinition, ApiError> {
     match tollgate_openapi::import(call.body, options) {
-        Ok(imported) => Ok(imported.definition),
+        Ok(imported) => Ok(crate::documentation::unless_ignored(
+            call,
+            imported.definition,
+        )),
         Err(e) => {
             let errors: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
             Err(ApiError::bad(format!(

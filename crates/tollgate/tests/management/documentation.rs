@@ -832,6 +832,31 @@ async fn imports_keep_documentation_parts() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn tollgate_import_keeps_documentation_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = common::write_definition(dir.path(), "doc.json", &documented_api());
+    let out = common::tollgate(&[
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        file.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let api: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let id = api["id"].as_str().expect("id").to_owned();
+    let server = common::Tollgate::start(&data, &[]);
+    let sdk = client_at(server.admin);
+    assert_eq!(parsed_parts(&sdk, &id).await, documented_parts());
+}
+
 /// An API whose `GET /` is a MOCK, deployed to `prod`; returns its id.
 async fn deployed_api(sdk: &Client) -> String {
     let (api, root) = new_api(sdk, "versioned").await;

@@ -10,7 +10,7 @@
 //! ImportDocumentationParts) and documentation versions (`/restapis/{id}/documentation/parts`,
 //! `.../documentation/versions`), GetExport (with the stage's documentation), API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
-//! usage (`/usageplans/{id}/usage`), custom domain names and their base path mappings
+//! usage (`/usageplans/{id}/usage`, UpdateUsage at `/usageplans/{id}/keys/{keyId}/usage`), custom domain names and their base path mappings
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
 //! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
@@ -151,6 +151,7 @@ impl Default for AccountThrottle {
 pub struct ManagementApi {
     store: SqliteStore,
     throttle: AccountThrottle,
+    gateway: Option<std::sync::Arc<tollgate_engine::Gateway>>,
 }
 
 impl ManagementApi {
@@ -158,7 +159,19 @@ impl ManagementApi {
         ManagementApi {
             store,
             throttle: AccountThrottle::default(),
+            gateway: None,
         }
+    }
+
+    /// The data plane this API runs beside: UpdateUsage then applies to its live quota counters
+    /// at once (without it, only the stored extension changes, which a gateway reads when it
+    /// starts).
+    pub fn with_gateway(
+        mut self,
+        gateway: std::sync::Arc<tollgate_engine::Gateway>,
+    ) -> ManagementApi {
+        self.gateway = Some(gateway);
+        self
     }
 
     /// Reports `throttle` as the account's throttle settings.
@@ -222,7 +235,12 @@ impl ManagementApi {
             ["usageplans", id, "keys", key] if m == Method::DELETE => {
                 plans::remove_key(store, id, key).await
             }
-            ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
+            ["usageplans", id, "usage"] if m == Method::GET => {
+                usage::get(store, self.gateway.as_deref(), call, id).await
+            }
+            ["usageplans", id, "keys", key, "usage"] if m == Method::PATCH => {
+                usage::update(store, self.gateway.as_deref(), call, id, key).await
+            }
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
             ["domainnames", rest @ ..] => domain_names::route(store, call, rest).await?,
             ["clientcertificates", rest @ ..] => {

@@ -139,7 +139,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let flusher = tollgate_limits::spawn_flusher(
         gateway.limits().usage.clone(),
         Duration::from_secs(5),
-        crate::metering::StoreSink(store.clone()),
+        tollgate_admin::usage::StoreSink(store.clone()),
     );
 
     let signals = ShutdownSignals::install()?;
@@ -176,12 +176,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Management {
             functions: functions.clone(),
             auth: admin_auth,
-            api: tollgate_admin::ManagementApi::new(store.clone()).with_account_throttle(
-                tollgate_admin::AccountThrottle {
+            api: tollgate_admin::ManagementApi::new(store.clone())
+                .with_gateway(gateway.clone())
+                .with_account_throttle(tollgate_admin::AccountThrottle {
                     rate: args.account_rate,
                     burst: u64::from(args.account_burst),
-                },
-            ),
+                }),
         },
         shutdown_rx.clone(),
         policy,

@@ -110,7 +110,7 @@ pub(crate) fn read_parts(v: &Value, p: &JPath, d: &mut Diags) -> Vec<Documentati
                     d.warn(
                         &ip,
                         format!(
-                            "Documentation part already exists for the specified location: {}.; the later part is ignored",
+                            "An earlier documentation part has the same location ({}); the later part is ignored",
                             part.location.describe()
                         ),
                     );
@@ -433,7 +433,7 @@ mod tests {
             warnings,
             [
                 format!(
-                    "{at}[1]: Documentation part already exists for the specified location: type 'API'.; the later part is ignored"
+                    "{at}[1]: An earlier documentation part has the same location (type 'API'); the later part is ignored"
                 ),
                 format!(
                     "{at}[2]: Invalid documentation part type 'NOPE': expected one of API, AUTHORIZER, MODEL, RESOURCE, METHOD, PATH_PARAMETER, QUERY_PARAMETER, REQUEST_HEADER, REQUEST_BODY, RESPONSE, RESPONSE_HEADER, RESPONSE_BODY; the documentation part is ignored"

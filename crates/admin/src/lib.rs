@@ -6,7 +6,9 @@
 //! GetModelTemplate), request validators, authorizers and gateway responses
 //! (`/restapis/{id}/models`, `.../requestvalidators`, `.../authorizers`,
 //! `.../gatewayresponses`), deployments and stages with canaries and cache flushes
-//! (`/restapis/{id}/deployments`, `.../stages`), GetExport, API keys (`/apikeys`, with
+//! (`/restapis/{id}/deployments`, `.../stages`), documentation parts (with
+//! ImportDocumentationParts) and documentation versions (`/restapis/{id}/documentation/parts`,
+//! `.../documentation/versions`), GetExport (with the stage's documentation), API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
 //! usage (`/usageplans/{id}/usage`, UpdateUsage at `/usageplans/{id}/keys/{keyId}/usage`), custom domain names and their base path mappings
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
@@ -19,6 +21,7 @@ mod authorizers;
 pub mod base_path_mappings;
 mod client_certificates;
 pub mod deployments;
+mod documentation;
 pub mod domain_names;
 mod error;
 mod export;
@@ -282,6 +285,7 @@ impl ManagementApi {
             [id, "gatewayresponses", rest @ ..] => {
                 gateway_responses::route(store, call, id, rest).await?
             }
+            [id, "documentation", rest @ ..] => documentation::route(store, call, id, rest).await?,
             _ => return None,
         })
     }

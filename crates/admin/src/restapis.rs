@@ -258,6 +258,8 @@ pub struct ImportRestApi<'a> {
     /// `serve --api` records), not checked as TagResource would. Empty over HTTP, where
     /// ImportRestApi takes no tags.
     pub tags: BTreeMap<String, String>,
+    /// `ignore=documentation`: drop the document's `x-amazon-apigateway-documentation` parts.
+    pub ignore_documentation: bool,
 }
 
 /// PutRestApi's `mode`.
@@ -280,6 +282,8 @@ pub struct PutRestApi<'a> {
     pub base_path: BasePathMode,
     /// `failonwarnings`: refuse a document with warnings.
     pub fail_on_warnings: bool,
+    /// `ignore=documentation`: drop the document's `x-amazon-apigateway-documentation` parts.
+    pub ignore_documentation: bool,
 }
 
 /// Why ImportRestApi or PutRestApi refused.
@@ -334,6 +338,9 @@ pub async fn import_rest_api(
     };
     let mut imported =
         tollgate_openapi::import(request.body, &options).map_err(ImportFailure::Document)?;
+    if request.ignore_documentation {
+        imported.definition.documentation_parts.clear();
+    }
     let api = &mut imported.definition.rest_api;
     if let Some(kind) = &request.endpoint_type {
         api.endpoint_configuration.types =
@@ -353,6 +360,7 @@ async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError>
         endpoint_type: call
             .param("endpointConfigurationTypes")
             .or_else(|| call.param("parameters.endpointConfigurationTypes")),
+        ignore_documentation: crate::documentation::ignored(call),
         ..ImportRestApi::default()
     };
     let imported = import_rest_api(store, request).await?;
@@ -382,8 +390,11 @@ pub async fn put_rest_api(
         fail_on_warnings: request.fail_on_warnings,
         api_id: Some(api_id.to_owned()),
     };
-    let imported =
+    let mut imported =
         tollgate_openapi::import(request.body, &options).map_err(ImportFailure::Document)?;
+    if request.ignore_documentation {
+        imported.definition.documentation_parts.clear();
+    }
     let warnings = imported.warnings;
     let overwrite = request.mode == PutMode::Overwrite;
     let definition = crate::edit(store, api_id, move |d| {
@@ -394,6 +405,7 @@ pub async fn put_rest_api(
             api.tags = current.tags;
             api.endpoint_configuration = current.endpoint_configuration;
             api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            crate::documentation::carry_over(d, &mut next);
             *d = next;
         } else {
             merge(d, imported.definition);
@@ -425,6 +437,7 @@ pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
         mode,
         base_path: base_path(call)?,
         fail_on_warnings: call.flag("failonwarnings"),
+        ignore_documentation: crate::documentation::ignored(call),
     };
     let imported = put_rest_api(store, id, request).await?;
     Ok(Reply::json(
@@ -504,6 +517,10 @@ fn merge(current: &mut ApiDefinition, imported: ApiDefinition) {
             .retain(|c| c.response_type != g.response_type);
         current.gateway_responses.push(g);
     }
+    crate::documentation::merge_parts(
+        &mut current.documentation_parts,
+        imported.documentation_parts,
+    );
     let api = &mut current.rest_api;
     let new = imported.rest_api;
     api.name = new.name;

@@ -2,10 +2,10 @@
 //! FlushStageCache and FlushStageAuthorizersCache.
 //!
 //! UpdateStage applies AWS's patch paths (deployment, description, cache, tracing, client
-//! certificate, access logs, variables, method settings, canary and its promotion) to the stored
-//! stage in one store transaction: all of them or none. A running gateway serves the result from
-//! its next poll on; a rollback (`replace /deploymentId` with an older deployment) is the same
-//! edit `tollgate rollback` makes.
+//! certificate, access logs, variables, method settings, canary and its promotion, documentation
+//! version) to the stored stage in one store transaction: all of them or none. A running gateway
+//! serves the result from its next poll on; a rollback (`replace /deploymentId` with an older
+//! deployment) is the same edit `tollgate rollback` makes.
 
 use std::collections::BTreeMap;
 
@@ -344,6 +344,15 @@ fn patch_stage(
         "/tracingEnabled" => {
             op.set_value()?;
             stage.tracing_enabled = op.bool_value()?;
+        }
+        // The developer guide's way of publishing a documentation version (the store checks
+        // that the API has it).
+        "/documentationVersion" => {
+            stage.documentation_version = match op.op.as_str() {
+                "add" | "replace" => op.optional_value(),
+                "remove" => None,
+                _ => return Err(op.unsupported_op()),
+            };
         }
         _ => return patch_method_setting(stage, op),
     }

@@ -5,10 +5,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::documentation::DocumentationPart;
 use crate::gateway_response::GatewayResponse;
 use crate::rest_api::{Authorizer, Model, PathPart, RequestValidator, Resource, RestApi};
 
-/// A REST API with everything that belongs to it. Deployments store one of these, immutably.
+/// A REST API with everything that belongs to it. Deployments store one of these, immutably,
+/// without its documentation parts: AWS's deployments do not snapshot documentation
+/// (documentation versions do).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiDefinition {
@@ -23,6 +26,9 @@ pub struct ApiDefinition {
     pub gateway_responses: Vec<GatewayResponse>,
     #[serde(default)]
     pub authorizers: Vec<Authorizer>,
+    /// The API's documentation parts, in creation order, at most one per (normalised) location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documentation_parts: Vec<DocumentationPart>,
 }
 
 /// One reason a definition is not a valid API.
@@ -52,6 +58,9 @@ pub enum DefinitionError {
     },
     #[error("resource {0} is not connected to the root")]
     Cyclical(String),
+    /// AWS's ConflictException text for a second part at one location.
+    #[error("Documentation part already exists for the specified location: {0}.")]
+    DuplicateDocumentationLocation(String),
 }
 
 impl ApiDefinition {
@@ -65,6 +74,7 @@ impl ApiDefinition {
             request_validators: Vec::new(),
             gateway_responses: Vec::new(),
             authorizers: Vec::new(),
+            documentation_parts: Vec::new(),
         }
     }
 
@@ -84,7 +94,8 @@ impl ApiDefinition {
     }
 
     /// Checks the resource tree as CreateResource would: known parents, consistent paths, unique
-    /// sibling names, one variable child per parent, nothing below a greedy part.
+    /// sibling names, one variable child per parent, nothing below a greedy part; and that no two
+    /// documentation parts share a location.
     pub fn validate(&self) -> Result<(), Vec<DefinitionError>> {
         let mut errors = Vec::new();
         let root_id = &self.rest_api.root_resource_id;
@@ -174,6 +185,14 @@ impl ApiDefinition {
                 && by_id.contains_key(r.parent_id.as_deref().unwrap_or(""))
             {
                 errors.push(DefinitionError::Cyclical(r.id.clone()));
+            }
+        }
+        let mut locations = HashSet::new();
+        for part in &self.documentation_parts {
+            if !locations.insert(&part.location) {
+                errors.push(DefinitionError::DuplicateDocumentationLocation(
+                    part.location.describe(),
+                ));
             }
         }
         if errors.is_empty() {

@@ -8,6 +8,7 @@
 mod client_certificate;
 mod definition;
 mod deployment;
+mod documentation;
 mod domain;
 mod function;
 mod gateway_response;
@@ -22,6 +23,10 @@ pub use definition::{ApiDefinition, DefinitionError};
 pub use deployment::{
     AccessLogSettings, CACHE_CLUSTER_SIZES, CanarySettings, Deployment, MethodSetting, Stage,
     valid_stage_name,
+};
+pub use documentation::{
+    DocumentationPart, DocumentationPartLocation, DocumentationPartType, DocumentationVersion,
+    LocationError, valid_location_status_code,
 };
 pub use domain::{
     BASE_PATH_MAPPING_ONLY, BasePathMapping, DomainName, MutualTlsAuthentication, valid_domain_name,

@@ -8,6 +8,7 @@ use tollgate_model::{
     HttpMethod, Integration, Method, PassthroughBehavior,
 };
 
+use crate::documentation::ExportedDocumentation;
 use crate::import::{Flavor, MODEL_URL_PREFIX};
 use crate::{AWS_ACCOUNT_ID, AWS_PARTITION, AWS_REGION};
 
@@ -33,6 +34,47 @@ pub fn export_oas30(definition: &ApiDefinition, stage: &str, with_extensions: bo
 /// Exports `definition` as deployed to `stage` in Swagger 2.0 (AWS's `swagger`).
 pub fn export_swagger2(definition: &ApiDefinition, stage: &str, with_extensions: bool) -> Value {
     Exporter::new(definition, Flavor::Swagger2, with_extensions).document(stage)
+}
+
+/// What an export carries besides the definition.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportOptions<'a> {
+    /// The `x-amazon-apigateway-*` extensions of the definition (see [`export_oas30`]).
+    pub extensions: bool,
+    /// The stage's documentation version: `x-amazon-apigateway-documentation` and the parts'
+    /// OpenAPI attributes in the definitions (see the `documentation` module).
+    pub documentation: Option<ExportedDocumentation<'a>>,
+}
+
+/// [`export_oas30`] with documentation.
+pub fn export_oas30_with(
+    definition: &ApiDefinition,
+    stage: &str,
+    options: &ExportOptions<'_>,
+) -> Value {
+    export_with(definition, Flavor::Oas3, stage, options)
+}
+
+/// [`export_swagger2`] with documentation.
+pub fn export_swagger2_with(
+    definition: &ApiDefinition,
+    stage: &str,
+    options: &ExportOptions<'_>,
+) -> Value {
+    export_with(definition, Flavor::Swagger2, stage, options)
+}
+
+fn export_with(
+    definition: &ApiDefinition,
+    flavor: Flavor,
+    stage: &str,
+    options: &ExportOptions<'_>,
+) -> Value {
+    let mut doc = Exporter::new(definition, flavor, options.extensions).document(stage);
+    if let (Some(documentation), Some(map)) = (options.documentation, doc.as_object_mut()) {
+        crate::documentation::export(map, flavor, documentation);
+    }
+    doc
 }
 
 struct Exporter<'a> {
@@ -72,7 +114,7 @@ fn passthrough(p: PassthroughBehavior) -> &'static str {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for epoch seconds (AWS exports the creation time as the version when
 /// the API has none).
-fn iso8601(epoch: i64) -> String {
+pub(crate) fn iso8601(epoch: i64) -> String {
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.

@@ -16,11 +16,15 @@
 //!   validators, VTL mapping templates, binary media types, compression, resource policies,
 //!   AWS/AWS_PROXY integrations, VPC links) each produce one "is stored but not enforced by this
 //!   version of Tollgate" warning.
+//! - `x-amazon-apigateway-documentation` becomes the definition's documentation parts (parts that
+//!   cannot be read are warnings); [`import_documentation`] reads only that extension
+//!   (ImportDocumentationParts).
 //! - `RestApi.warnings` holds each warning as `"{path}: {message}"`.
 //! - `${AWS::Region}`, `${AWS::AccountId}` and `${AWS::Partition}` in string values become
 //!   [`AWS_REGION`], [`AWS_ACCOUNT_ID`] and [`AWS_PARTITION`].
 //!
-//! [`export_oas30`] and [`export_swagger2`] write a definition back out in AWS's GetExport shape.
+//! [`export_oas30`] and [`export_swagger2`] write a definition back out in AWS's GetExport shape;
+//! [`export_oas30_with`] and [`export_swagger2_with`] add a documentation version.
 
 use tollgate_model::ApiDefinition;
 
@@ -91,7 +95,10 @@ pub const AWS_ACCOUNT_ID: &str = "000000000000";
 /// What `${AWS::Partition}` becomes in the document's strings.
 pub const AWS_PARTITION: &str = "aws";
 
-pub use export::{export_oas30, export_swagger2};
+pub use documentation::{ExportedDocumentation, ImportedDocumentation, import_documentation};
+pub use export::{
+    ExportOptions, export_oas30, export_oas30_with, export_swagger2, export_swagger2_with,
+};
 pub use parse::MAX_DOCUMENT_BYTES;
 
 /// Reads an OpenAPI 3.0.x or Swagger 2.0 document (JSON or YAML, sniffed) into a new API with
@@ -109,6 +116,7 @@ pub fn import(document: &[u8], options: &ImportOptions) -> Result<Imported, Impo
 }
 
 mod diag;
+mod documentation;
 mod export;
 mod import;
 mod jpath;

@@ -159,7 +159,6 @@ fn warnings_name_what_is_not_enforced() {
     let expected = [
         "$.x-amazon-apigateway-minimum-compression-size: x-amazon-apigateway-minimum-compression-size is stored but not enforced by this version of Tollgate: responses are not compressed",
         "$.x-amazon-apigateway-cors: x-amazon-apigateway-cors applies to HTTP APIs only and REST APIs ignore it: answer CORS with OPTIONS methods (for example MOCK integrations) and response headers instead",
-        "$.x-amazon-apigateway-documentation: x-amazon-apigateway-documentation is not supported by this version of Tollgate (documentation parts are not kept); ignored",
         "$.x-amazon-apigateway-shiny-new-thing: Unsupported extension x-amazon-apigateway-shiny-new-thing, ignored",
         "$.components.securitySchemes.basicAuth: Security scheme 'basicAuth' (type http) is not supported by API Gateway and is ignored: only the x-api-key header, x-amazon-apigateway-authtype: awsSigv4 and x-amazon-apigateway-authorizer are",
         "$.security: Root-level security is ignored by API Gateway: declare security on each operation",

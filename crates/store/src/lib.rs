@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use tollgate_model::{
     AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, ClientCertificate,
-    Deployment, DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord, VpcLink,
+    Deployment, DocumentationPart, DocumentationVersion, DomainName, FunctionDefinition, RestApi,
+    Stage, UsagePlan, UsageRecord, VpcLink,
 };
 
 pub use sqlite::SqliteStore;
@@ -30,6 +31,10 @@ pub enum StoreError {
         api_id: String,
         deployment_id: String,
     },
+    /// The text of AWS's GetDocumentationVersion as tools match it (the serverless documentation
+    /// plugin); not recorded from AWS itself.
+    #[error("Invalid Documentation version specified")]
+    DocumentationVersionNotFound { api_id: String, version: String },
     #[error("Invalid domain name identifier specified")]
     DomainNotFound(String),
     #[error("Invalid base path mapping identifier specified")]
@@ -173,14 +178,17 @@ pub trait Store: Send + Sync + 'static {
     async fn put_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError>;
 
     /// Creates a stage (CreateStage): `Conflict` (`Stage already exists`) when the name is taken,
-    /// `BadRequest` (`Deployment id does not exist`) when its deployment or its canary's does not.
+    /// `BadRequest` (`Deployment id does not exist`) when its deployment or its canary's does not,
+    /// `DocumentationVersionNotFound` when it names a documentation version the API lacks.
     async fn create_stage(&self, api_id: &str, stage: &Stage) -> Result<(), StoreError>;
 
     /// Applies `edit` to a stored stage and stores the result, in one transaction, and returns
     /// what `edit` returned with the stored stage. `edit` also sees the API's deployments, oldest
     /// first (to choose one, e.g. for a rollback). When `edit` fails, or the result points at a
     /// deployment (its own or its canary's) that does not exist (`BadRequest`: `Deployment id
-    /// does not exist`), nothing changes. The stage keeps its name; `lastUpdatedDate` is set.
+    /// does not exist`), or a documentation version other than its former one that the API lacks
+    /// (`DocumentationVersionNotFound`), nothing changes. The stage keeps its name;
+    /// `lastUpdatedDate` is set.
     /// Concurrent edits are serialised, and the data plane sees the whole edit or none of it.
     async fn edit_stage<T, F>(
         &self,
@@ -381,6 +389,48 @@ pub trait Store: Send + Sync + 'static {
     async fn get_account(&self) -> Result<AccountSettings, StoreError>;
 
     async fn put_account(&self, account: &AccountSettings) -> Result<(), StoreError>;
+
+    /// Snapshots the API's current documentation parts as `version` (`Conflict` when the API has
+    /// a version of that name). With `stage_name`, that stage (`StageNotFound`) is associated with
+    /// the new version in the same transaction. Documentation does not change what the data
+    /// plane serves: only the stage association changes the revision.
+    async fn create_documentation_version(
+        &self,
+        api_id: &str,
+        version: &DocumentationVersion,
+        stage_name: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// A documentation version and the parts it froze, in their creation order
+    /// (`DocumentationVersionNotFound`).
+    async fn get_documentation_version(
+        &self,
+        api_id: &str,
+        version: &str,
+    ) -> Result<(DocumentationVersion, Vec<DocumentationPart>), StoreError>;
+
+    /// The API's documentation versions, oldest first.
+    async fn list_documentation_versions(
+        &self,
+        api_id: &str,
+    ) -> Result<Vec<DocumentationVersion>, StoreError>;
+
+    /// Sets a documentation version's description (`None` clears it): the only thing about a
+    /// version that changes.
+    async fn set_documentation_version_description(
+        &self,
+        api_id: &str,
+        version: &str,
+        description: Option<String>,
+    ) -> Result<DocumentationVersion, StoreError>;
+
+    /// Deletes a documentation version. Stages that name it keep the name (their exports then
+    /// carry no documentation), as nothing in AWS's model refuses the delete.
+    async fn delete_documentation_version(
+        &self,
+        api_id: &str,
+        version: &str,
+    ) -> Result<(), StoreError>;
 
     /// A number that grows whenever anything the data plane serves changes, whichever process
     /// made the change. Cheap enough to poll a few times a second.

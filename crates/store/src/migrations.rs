@@ -186,6 +186,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (plan_id, key_id)
     ) WITHOUT ROWID;
     "#,
+    // 8: API documentation. Parts belong to the API's current definition (like models) but are
+    // never frozen into deployments; versions are immutable snapshots of the parts.
+    r#"
+    CREATE TABLE documentation_parts (
+        api_id   TEXT    NOT NULL REFERENCES rest_apis (id) ON DELETE CASCADE,
+        id       TEXT    NOT NULL,
+        position INTEGER NOT NULL,
+        body     TEXT    NOT NULL, -- the DocumentationPart
+        PRIMARY KEY (api_id, id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE documentation_versions (
+        api_id  TEXT    NOT NULL REFERENCES rest_apis (id) ON DELETE CASCADE,
+        version TEXT    NOT NULL,
+        seq     INTEGER NOT NULL,
+        body    TEXT    NOT NULL, -- the DocumentationVersion
+        parts   TEXT    NOT NULL, -- the API's DocumentationParts when it was made (a JSON array)
+        PRIMARY KEY (api_id, version)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this binary writes.

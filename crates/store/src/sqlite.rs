@@ -20,7 +20,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tollgate_model::{
     AccountSettings, ApiDefinition, ApiKey, BasePathMapping, ClientCertificate, Deployment,
-    DomainName, FunctionDefinition, RestApi, Stage, UsagePlan, UsageRecord, VpcLink,
+    DocumentationPart, DocumentationVersion, DomainName, FunctionDefinition, RestApi, Stage,
+    UsagePlan, UsageRecord, VpcLink,
 };
 
 use crate::migrations;
@@ -484,7 +485,21 @@ fn keyed_bodies<T: DeserializeOwned, P: rusqlite::Params>(
     Ok(out)
 }
 
+/// The API's current definition, with its documentation parts.
 fn load_definition(conn: &Connection, api_id: &str) -> Result<ApiDefinition, StoreError> {
+    let mut definition = load_deployable(conn, api_id)?;
+    definition.documentation_parts = load_bodies(
+        conn,
+        "documentation_parts",
+        "documentation part of API",
+        api_id,
+    )?;
+    Ok(definition)
+}
+
+/// The API's current definition as a deployment freezes it: without documentation parts, which
+/// AWS's deployments do not snapshot.
+fn load_deployable(conn: &Connection, api_id: &str) -> Result<ApiDefinition, StoreError> {
     let rest_api = load_rest_api(conn, api_id)?;
     Ok(ApiDefinition {
         rest_api,
@@ -503,6 +518,7 @@ fn load_definition(conn: &Connection, api_id: &str) -> Result<ApiDefinition, Sto
             api_id,
         )?,
         authorizers: load_bodies(conn, "authorizers", "authorizer of API", api_id)?,
+        documentation_parts: Vec::new(),
     })
 }
 
@@ -566,6 +582,17 @@ fn insert_parts(tx: &Transaction<'_>, def: &ApiDefinition) -> Result<(), StoreEr
         let body = to_json("authorizer", a)?;
         stmt.execute(params![api_id, a.id, position, a.name, body])
             .map_err(|e| insert_error("authorizer", &a.id, e))?;
+    }
+
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO documentation_parts (api_id, id, position, body) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(backend("storing documentation parts"))?;
+    for (position, p) in (0_i64..).zip(&def.documentation_parts) {
+        let body = to_json("documentation part", p)?;
+        stmt.execute(params![api_id, p.id, position, body])
+            .map_err(|e| insert_error("documentation part", &p.id, e))?;
     }
     Ok(())
 }
@@ -634,6 +661,14 @@ fn write_changes(
         &after.authorizers,
         |a| (a.id.as_str(), [Some(a.name.as_str()), None]),
     )?;
+    changed |= sync_table(
+        tx,
+        api_id,
+        &PartTable::DOCUMENTATION_PARTS,
+        &before.documentation_parts,
+        &after.documentation_parts,
+        |p| (p.id.as_str(), [None, None]),
+    )?;
     Ok(changed)
 }
 
@@ -676,6 +711,12 @@ impl PartTable {
         kind: "authorizer",
         key: "id",
         extra: [Some("name"), None],
+    };
+    const DOCUMENTATION_PARTS: PartTable = PartTable {
+        name: "documentation_parts",
+        kind: "documentation part",
+        key: "id",
+        extra: [None, None],
     };
 }
 
@@ -767,6 +808,7 @@ fn delete_parts(tx: &Transaction<'_>, api_id: &str) -> Result<(), StoreError> {
         "request_validators",
         "gateway_responses",
         "authorizers",
+        "documentation_parts",
     ] {
         tx.execute(&format!("DELETE FROM {table} WHERE api_id = ?1"), [api_id])
             .map_err(|e| StoreError::Backend(format!("deleting {table}: {e}")))?;
@@ -855,7 +897,7 @@ fn create_deployment_tx(
     api_id: &str,
     request: &DeployRequest,
 ) -> Result<(Deployment, Option<Stage>), StoreError> {
-    let definition = load_definition(tx, api_id)?;
+    let definition = load_deployable(tx, api_id)?;
     let with_stage = !request.stage_name.is_empty();
     if request.canary.is_some() && !with_stage {
         return Err(StoreError::BadRequest(
@@ -999,6 +1041,48 @@ fn check_stage_deployments(
         }
     }
     Ok(())
+}
+
+/// A documentation version of the API with the parts it froze (`DocumentationVersionNotFound`,
+/// or `ApiNotFound` when the API itself is unknown).
+fn load_documentation_version(
+    conn: &Connection,
+    api_id: &str,
+    version: &str,
+) -> Result<(DocumentationVersion, Vec<DocumentationPart>), StoreError> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT body, parts FROM documentation_versions WHERE api_id = ?1 AND version = ?2",
+        )
+        .and_then(|mut s| {
+            s.query_row([api_id, version], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
+        .map_err(backend("reading a documentation version"))?;
+    let Some((body, parts)) = row else {
+        require_api(conn, api_id)?;
+        return Err(StoreError::DocumentationVersionNotFound {
+            api_id: api_id.to_owned(),
+            version: version.to_owned(),
+        });
+    };
+    let key = format!("{api_id}/{version}");
+    Ok((
+        from_json("documentation version", &key, &body)?,
+        from_json("documentation version parts", &key, &parts)?,
+    ))
+}
+
+/// A stage may only name a documentation version the API has.
+fn check_stage_documentation(
+    conn: &Connection,
+    api_id: &str,
+    stage: &Stage,
+) -> Result<(), StoreError> {
+    match &stage.documentation_version {
+        Some(version) => load_documentation_version(conn, api_id, version).map(drop),
+        None => Ok(()),
+    }
 }
 
 /// `serde_json::to_string` with its error turned into one rusqlite can carry.
@@ -1358,6 +1442,7 @@ impl Store for SqliteStore {
                 return Err(StoreError::Conflict("Stage already exists".to_owned()));
             }
             check_stage_deployments(tx, &api_id, &stage)?;
+            check_stage_documentation(tx, &api_id, &stage)?;
             upsert_stage(tx, &api_id, &stage)?;
             bump_revision(tx)
         })
@@ -1386,6 +1471,7 @@ impl Store for SqliteStore {
                 });
             };
             let deployments = load_deployments(tx, &api_id)?;
+            let documentation_before = stage.documentation_version.clone();
             let value = edit(&mut stage, &deployments)?;
             if stage.stage_name != stage_name {
                 return Err(StoreError::BadRequest(
@@ -1393,6 +1479,10 @@ impl Store for SqliteStore {
                 ));
             }
             check_stage_deployments(tx, &api_id, &stage)?;
+            // A version deleted since it was associated does not block other edits.
+            if stage.documentation_version != documentation_before {
+                check_stage_documentation(tx, &api_id, &stage)?;
+            }
             stage.last_updated_date = tollgate_model::now_epoch_seconds();
             upsert_stage(tx, &api_id, &stage)?;
             bump_revision(tx)?;
@@ -2206,6 +2296,154 @@ impl Store for SqliteStore {
                 [&body],
             )
             .map_err(backend("storing the account"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_documentation_version(
+        &self,
+        api_id: &str,
+        version: &DocumentationVersion,
+        stage_name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let version = version.clone();
+        let stage_name = stage_name.map(str::to_owned);
+        self.write("creating a documentation version", move |tx| {
+            require_api(tx, &api_id)?;
+            let taken = tx
+                .prepare_cached(
+                    "SELECT 1 FROM documentation_versions WHERE api_id = ?1 AND version = ?2",
+                )
+                .and_then(|mut s| s.exists([&api_id, &version.version]))
+                .map_err(backend("looking up a documentation version"))?;
+            if taken {
+                return Err(StoreError::Conflict(format!(
+                    "Documentation version {} already exists",
+                    version.version
+                )));
+            }
+            let stage = match &stage_name {
+                Some(name) => match load_stage(tx, &api_id, name)? {
+                    Some(stage) => Some(stage),
+                    None => {
+                        return Err(StoreError::StageNotFound {
+                            api_id,
+                            stage: name.clone(),
+                        });
+                    }
+                },
+                None => None,
+            };
+            let parts: Vec<DocumentationPart> = load_bodies(
+                tx,
+                "documentation_parts",
+                "documentation part of API",
+                &api_id,
+            )?;
+            let seq: i64 = tx
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM documentation_versions WHERE api_id = ?1",
+                )
+                .and_then(|mut s| s.query_row([&api_id], |row| row.get(0)))
+                .map_err(backend("numbering a documentation version"))?;
+            tx.prepare_cached(
+                "INSERT INTO documentation_versions (api_id, version, seq, body, parts) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    api_id,
+                    version.version,
+                    seq,
+                    to_json_sql(&version)?,
+                    to_json_sql(&parts)?,
+                ])
+            })
+            .map_err(backend("storing a documentation version"))?;
+            if let Some(mut stage) = stage {
+                stage.documentation_version = Some(version.version.clone());
+                stage.last_updated_date = tollgate_model::now_epoch_seconds();
+                upsert_stage(tx, &api_id, &stage)?;
+                bump_revision(tx)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_documentation_version(
+        &self,
+        api_id: &str,
+        version: &str,
+    ) -> Result<(DocumentationVersion, Vec<DocumentationPart>), StoreError> {
+        let api_id = api_id.to_owned();
+        let version = version.to_owned();
+        self.read("reading a documentation version", move |tx| {
+            load_documentation_version(tx, &api_id, &version)
+        })
+        .await
+    }
+
+    async fn list_documentation_versions(
+        &self,
+        api_id: &str,
+    ) -> Result<Vec<DocumentationVersion>, StoreError> {
+        let api_id = api_id.to_owned();
+        self.read("listing documentation versions", move |tx| {
+            require_api(tx, &api_id)?;
+            let versions = keyed_bodies(
+                tx,
+                "listing documentation versions",
+                "documentation version",
+                "SELECT version, body FROM documentation_versions WHERE api_id = ?1 ORDER BY seq",
+                [&api_id],
+            )?;
+            Ok(versions.into_iter().map(|(_, v)| v).collect())
+        })
+        .await
+    }
+
+    async fn set_documentation_version_description(
+        &self,
+        api_id: &str,
+        version: &str,
+        description: Option<String>,
+    ) -> Result<DocumentationVersion, StoreError> {
+        let api_id = api_id.to_owned();
+        let version = version.to_owned();
+        self.write("updating a documentation version", move |tx| {
+            let (mut stored, _) = load_documentation_version(tx, &api_id, &version)?;
+            stored.description = description;
+            tx.prepare_cached(
+                "UPDATE documentation_versions SET body = ?3 WHERE api_id = ?1 AND version = ?2",
+            )
+            .and_then(|mut s| s.execute(params![api_id, version, to_json_sql(&stored)?]))
+            .map_err(backend("updating a documentation version"))?;
+            Ok(stored)
+        })
+        .await
+    }
+
+    async fn delete_documentation_version(
+        &self,
+        api_id: &str,
+        version: &str,
+    ) -> Result<(), StoreError> {
+        let api_id = api_id.to_owned();
+        let version = version.to_owned();
+        self.write("deleting a documentation version", move |tx| {
+            let changed = tx
+                .execute(
+                    "DELETE FROM documentation_versions WHERE api_id = ?1 AND version = ?2",
+                    [&api_id, &version],
+                )
+                .map_err(backend("deleting a documentation version"))?;
+            if changed == 0 {
+                require_api(tx, &api_id)?;
+                return Err(StoreError::DocumentationVersionNotFound { api_id, version });
+            }
             Ok(())
         })
         .await

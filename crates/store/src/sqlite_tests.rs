@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use tollgate_model::{
-    ApiDefinition, Authorizer, CanarySettings, GatewayResponse, GatewayResponseType, HttpMethod,
+    ApiDefinition, Authorizer, CanarySettings, DocumentationPart, DocumentationPartLocation,
+    DocumentationPartType, DocumentationVersion, GatewayResponse, GatewayResponseType, HttpMethod,
     Integration, IntegrationType, Method, RequestValidator, Resource, RestApi, Stage,
 };
 
@@ -58,7 +59,29 @@ fn deployable(name: &str) -> ApiDefinition {
         identity_validation_expression: None,
         authorizer_result_ttl_in_seconds: Some(300),
     });
+    def.documentation_parts.push(doc_part(
+        "doc001",
+        DocumentationPartType::Api,
+        r#"{"description":"pets"}"#,
+    ));
     def
+}
+
+fn doc_part(id: &str, kind: DocumentationPartType, properties: &str) -> DocumentationPart {
+    DocumentationPart {
+        id: id.to_owned(),
+        location: DocumentationPartLocation::of(kind)
+            .normalized()
+            .expect("location"),
+        properties: properties.to_owned(),
+    }
+}
+
+/// What a deployment of `def` freezes: everything but the documentation.
+fn frozen(def: &ApiDefinition) -> ApiDefinition {
+    let mut d = def.clone();
+    d.documentation_parts.clear();
+    d
 }
 
 fn request(stage: &str) -> DeployRequest {
@@ -78,6 +101,8 @@ fn row_counts(path: &Path) -> BTreeMap<&'static str, i64> {
         "request_validators",
         "gateway_responses",
         "authorizers",
+        "documentation_parts",
+        "documentation_versions",
         "deployments",
         "stages",
     ]
@@ -169,7 +194,7 @@ async fn replace_api_swaps_the_definition_and_keeps_deployments() {
         Some("v2")
     );
     let (_, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
-    assert_eq!(snapshot, def, "the deployment is not affected");
+    assert_eq!(snapshot, frozen(&def), "the deployment is not affected");
     assert_eq!(
         store
             .get_stage(&api_id, "prod")
@@ -212,7 +237,8 @@ async fn deploy_freezes_the_definition() {
 
     let (got, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
     assert_eq!(got, deployment);
-    assert_eq!(snapshot, def);
+    assert_eq!(snapshot, frozen(&def));
+    assert_eq!(store.api_definition(&api_id).await.unwrap(), def);
     assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
     assert_eq!(
         store.list_stages(&api_id).await.unwrap(),
@@ -228,7 +254,7 @@ async fn deploy_freezes_the_definition() {
     edited.resources.truncate(1);
     store.replace_api(&edited).await.unwrap();
     let (_, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
-    assert_eq!(snapshot, def);
+    assert_eq!(snapshot, frozen(&def));
 
     let err = store.get_deployment(&api_id, "nope00").await.unwrap_err();
     assert!(
@@ -307,11 +333,11 @@ async fn redeploy_repoints_the_stage_and_keeps_the_old_deployment() {
     assert_eq!(ids, [first.id.clone(), second.id.clone()], "oldest first");
     assert_eq!(
         store.get_deployment(&api_id, &first.id).await.unwrap().1,
-        def
+        frozen(&def)
     );
     assert_eq!(
         store.get_deployment(&api_id, &second.id).await.unwrap().1,
-        v2
+        frozen(&v2)
     );
     assert_eq!(store.list_stages(&api_id).await.unwrap().len(), 1);
 
@@ -403,7 +429,7 @@ async fn everything_survives_a_reopen() {
     assert_eq!(store.api_definition(&api_id).await.unwrap(), def);
     assert_eq!(
         store.get_deployment(&api_id, &deployment.id).await.unwrap(),
-        (deployment.clone(), def.clone())
+        (deployment.clone(), frozen(&def))
     );
     assert_eq!(store.get_stage(&api_id, "prod").await.unwrap(), stage);
     assert_eq!(
@@ -639,6 +665,15 @@ async fn delete_api_removes_everything_of_that_api_only() {
             .unwrap();
         store
             .deploy(&def.rest_api.id, &request("dev"))
+            .await
+            .unwrap();
+        let version = DocumentationVersion {
+            version: "v1".to_owned(),
+            created_date: 1,
+            description: None,
+        };
+        store
+            .create_documentation_version(&def.rest_api.id, &version, Some("prod"))
             .await
             .unwrap();
     }
@@ -1698,4 +1733,210 @@ async fn deployment_descriptions_change() {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::ApiNotFound(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn documentation_parts_are_edited_with_the_api_and_never_deployed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    store
+        .edit_api(&api_id, |d| {
+            d.documentation_parts.push(doc_part(
+                "doc002",
+                DocumentationPartType::Resource,
+                r#"{"description":"root"}"#,
+            ));
+            d.documentation_parts[0].properties = r#"{"description":"all pets"}"#.to_owned();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let parts = store
+        .api_definition(&api_id)
+        .await
+        .unwrap()
+        .documentation_parts;
+    assert_eq!(
+        parts.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["doc001", "doc002"]
+    );
+    assert_eq!(parts[0].properties, r#"{"description":"all pets"}"#);
+
+    // A second part at a location is refused, and changes nothing.
+    let err = store
+        .edit_api(&api_id, |d| {
+            d.documentation_parts
+                .push(doc_part("doc003", DocumentationPartType::Api, "{}"));
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Documentation part already exists for the specified location: type 'API'."
+    );
+    assert_eq!(
+        store
+            .api_definition(&api_id)
+            .await
+            .unwrap()
+            .documentation_parts,
+        parts
+    );
+
+    let (deployment, _) = store.deploy(&api_id, &request("prod")).await.unwrap();
+    let (_, snapshot) = store.get_deployment(&api_id, &deployment.id).await.unwrap();
+    assert!(snapshot.documentation_parts.is_empty());
+    let raw: String = Connection::open(store.path())
+        .unwrap()
+        .query_row(
+            "SELECT definition FROM deployments WHERE id = ?1",
+            [&deployment.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!raw.contains("documentation"), "{raw}");
+
+    store
+        .edit_api(&api_id, |d| {
+            d.documentation_parts.remove(0);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let left = store
+        .api_definition(&api_id)
+        .await
+        .unwrap()
+        .documentation_parts;
+    assert_eq!(left, parts[1..]);
+}
+
+#[tokio::test]
+async fn documentation_versions_freeze_the_parts_and_name_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+    store.deploy(&api_id, &request("prod")).await.unwrap();
+    let version = |v: &str| DocumentationVersion {
+        version: v.to_owned(),
+        created_date: 100,
+        description: Some(format!("docs {v}")),
+    };
+    let revision = store.revision().await.unwrap();
+    store
+        .create_documentation_version(&api_id, &version("1.0"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.revision().await.unwrap(),
+        revision,
+        "no stage changed"
+    );
+    let err = store
+        .create_documentation_version(&api_id, &version("1.0"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Later edits of the parts do not reach the version.
+    store
+        .edit_api(&api_id, |d| {
+            d.documentation_parts[0].properties = "{}".to_owned();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (got, frozen_parts) = store
+        .get_documentation_version(&api_id, "1.0")
+        .await
+        .unwrap();
+    assert_eq!(got, version("1.0"));
+    assert_eq!(frozen_parts, def.documentation_parts);
+
+    // With a stage, the stage names the new version, in the same transaction.
+    store
+        .create_documentation_version(&api_id, &version("2.0"), Some("prod"))
+        .await
+        .unwrap();
+    let stage = store.get_stage(&api_id, "prod").await.unwrap();
+    assert_eq!(stage.documentation_version.as_deref(), Some("2.0"));
+    assert!(store.revision().await.unwrap() > revision);
+    let err = store
+        .create_documentation_version(&api_id, &version("3.0"), Some("nope"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::StageNotFound { .. }), "{err:?}");
+    assert!(matches!(
+        store.get_documentation_version(&api_id, "3.0").await,
+        Err(StoreError::DocumentationVersionNotFound { .. })
+    ));
+    let listed: Vec<String> = store
+        .list_documentation_versions(&api_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(listed, ["1.0", "2.0"]);
+
+    let updated = store
+        .set_documentation_version_description(&api_id, "1.0", None)
+        .await
+        .unwrap();
+    assert_eq!(updated.description, None);
+    assert_eq!(
+        store
+            .get_documentation_version(&api_id, "1.0")
+            .await
+            .unwrap()
+            .0,
+        updated
+    );
+
+    // Stages may name only versions that exist; one deleted later does not block other edits.
+    let mut qa = Stage::new("qa", stage.deployment_id.clone());
+    qa.documentation_version = Some("9.9".to_owned());
+    let err = store.create_stage(&api_id, &qa).await.unwrap_err();
+    assert_eq!(err.to_string(), "Invalid Documentation version specified");
+    let err = store
+        .edit_stage(&api_id, "prod", |s, _| {
+            s.documentation_version = Some("9.9".to_owned());
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DocumentationVersionNotFound { .. }),
+        "{err:?}"
+    );
+    store
+        .delete_documentation_version(&api_id, "2.0")
+        .await
+        .unwrap();
+    let (_, stage) = store
+        .edit_stage(&api_id, "prod", |s, _| {
+            s.description = Some("still editable".to_owned());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(stage.documentation_version.as_deref(), Some("2.0"));
+    assert!(matches!(
+        store.delete_documentation_version(&api_id, "2.0").await,
+        Err(StoreError::DocumentationVersionNotFound { .. })
+    ));
+    assert!(matches!(
+        store.list_documentation_versions("nosuchapi0").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.get_documentation_version("nosuchapi0", "1.0").await,
+        Err(StoreError::ApiNotFound(_))
+    ));
 }

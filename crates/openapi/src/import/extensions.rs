@@ -58,10 +58,10 @@ impl<'a> Importer<'a> {
                 "x-amazon-apigateway-gateway-responses" => self.gateway_responses(v, &p),
                 "x-amazon-apigateway-policy" => self.policy(v, &p),
                 ENDPOINT_CONFIGURATION => self.endpoint_configuration(v, &p),
-                "x-amazon-apigateway-documentation" => self.d.warn(
-                    &p,
-                    "x-amazon-apigateway-documentation is not supported by this version of Tollgate (documentation parts are not kept); ignored",
-                ),
+                crate::documentation::DOCUMENTATION => {
+                    let parts = crate::documentation::read_parts(v, &p, &mut self.d);
+                    self.definition.documentation_parts = parts;
+                }
                 "x-amazon-apigateway-cors" => self.d.warn(
                     &p,
                     "x-amazon-apigateway-cors applies to HTTP APIs only and REST APIs ignore it: answer CORS with OPTIONS methods (for example MOCK integrations) and response headers instead",

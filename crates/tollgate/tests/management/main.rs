@@ -4,6 +4,7 @@
 mod aws_cli;
 #[path = "../common/mod.rs"]
 mod common;
+mod documentation;
 mod domains;
 mod keys;
 mod misc;

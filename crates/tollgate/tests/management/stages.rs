@@ -128,6 +128,13 @@ async fn stages_are_created_and_patched_as_aws_does() {
         .id()
         .unwrap()
         .to_owned();
+    // A stage may only name a documentation version the API has.
+    sdk.create_documentation_version()
+        .rest_api_id(&api_id)
+        .documentation_version("v1")
+        .send()
+        .await
+        .expect("documentation version");
 
     let stage = sdk
         .create_stage()

@@ -12,7 +12,9 @@
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
 //! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
-//! running gateway picks changes up within its poll interval.
+//! running gateway picks changes up within its poll interval. TestInvokeMethod and
+//! TestInvokeAuthorizer run the current definition on the gateway given with
+//! [`ManagementApi::with_test_invoke`].
 
 mod account;
 mod authorizers;
@@ -35,9 +37,12 @@ mod restapis;
 mod sdk_types;
 pub mod stages;
 mod tags;
+mod test_invoke;
 pub mod usage;
 mod validators;
 mod vpc_links;
+
+use std::sync::Arc;
 
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -148,6 +153,8 @@ impl Default for AccountThrottle {
 pub struct ManagementApi {
     store: SqliteStore,
     throttle: AccountThrottle,
+    /// Where TestInvokeMethod and TestInvokeAuthorizer run.
+    gateway: Option<Arc<tollgate_engine::Gateway>>,
 }
 
 impl ManagementApi {
@@ -155,7 +162,16 @@ impl ManagementApi {
         ManagementApi {
             store,
             throttle: AccountThrottle::default(),
+            gateway: None,
         }
+    }
+
+    /// Runs TestInvokeMethod and TestInvokeAuthorizer on `gateway`: the data plane's own upstream
+    /// connection pools and function host, against each API's current (undeployed) definition.
+    /// Without it those operations answer 400 `BadRequestException`.
+    pub fn with_test_invoke(mut self, gateway: Arc<tollgate_engine::Gateway>) -> ManagementApi {
+        self.gateway = Some(gateway);
+        self
     }
 
     /// Reports `throttle` as the account's throttle settings.
@@ -249,6 +265,12 @@ impl ManagementApi {
             [id] if m == Method::PATCH => restapis::update(store, call, id).await,
             [id] if m == Method::PUT => restapis::put(store, call, id).await,
             [id] if m == Method::DELETE => restapis::delete(store, id).await,
+            [id, "resources", rid, "methods", verb] if m == Method::POST => {
+                test_invoke::method(store, self.gateway.as_deref(), call, id, rid, verb).await
+            }
+            [id, "authorizers", authorizer] if m == Method::POST => {
+                test_invoke::authorizer(store, self.gateway.as_deref(), call, id, authorizer).await
+            }
             [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
             [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
             [id, "stages", stage, "exports", kind] if m == Method::GET => {

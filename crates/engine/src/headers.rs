@@ -113,6 +113,7 @@ pub fn aws_spelling(name: &str) -> String {
         "x-amzn-errortype" => Some("x-amzn-ErrorType"),
         "x-amzn-requestid" => Some("x-amzn-RequestId"),
         "x-amz-apigw-id" => Some("x-amz-apigw-id"),
+        "x-amzn-apigateway-api-id" => Some("x-amzn-apigateway-api-id"),
         "x-amzn-remapped-x-amzn-requestid" => Some("x-amzn-Remapped-x-amzn-RequestId"),
         "x-amzn-remapped-content-md5" => Some("x-amzn-Remapped-Content-MD5"),
         "x-amzn-remapped-www-authenticate" => Some("x-amzn-Remapped-WWW-Authenticate"),

@@ -176,12 +176,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Management {
             functions: functions.clone(),
             auth: admin_auth,
-            api: tollgate_admin::ManagementApi::new(store.clone()).with_account_throttle(
-                tollgate_admin::AccountThrottle {
+            api: tollgate_admin::ManagementApi::new(store.clone())
+                .with_account_throttle(tollgate_admin::AccountThrottle {
                     rate: args.account_rate,
                     burst: u64::from(args.account_burst),
-                },
-            ),
+                })
+                // TestInvokeMethod/TestInvokeAuthorizer run on the data plane's own runtime.
+                .with_test_invoke(gateway.clone()),
         },
         shutdown_rx.clone(),
         policy,

@@ -11,3 +11,4 @@ mod models;
 mod restapis;
 mod sdk;
 mod stages;
+mod test_invoke;

@@ -424,6 +424,21 @@ impl Gateway {
                 authorizer.id, ctx.request_id
             )
         });
+        // The token's header, as the authorizer reads it (`Authorization` by default).
+        let header = authorizer
+            .identity_source
+            .as_deref()
+            .and_then(|s| s.trim().strip_prefix("method.request.header."))
+            .unwrap_or("Authorization")
+            .to_ascii_lowercase();
+        ctx.log(|| {
+            let token = ctx
+                .headers
+                .get(header.as_str())
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            format!("Incoming identity: {}", crate::authorizer::masked(token))
+        });
         let jwt = match crate::access::JwtAuthorizer::compile(authorizer) {
             Ok(Some(j)) => j,
             Ok(None) | Err(_) => {

@@ -911,3 +911,161 @@ async fn lambda_authorizers_are_tested_with_the_real_function() {
         );
     }
 }
+
+/// A local stand-in for Cognito's JWKS endpoint (`/{pool}/.well-known/jwks.json`) serving the
+/// public key of `pair`.
+async fn jwks_server(pair: &ring::signature::EcdsaKeyPair) -> std::net::SocketAddr {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ring::signature::KeyPair as _;
+    let point = pair.public_key().as_ref();
+    let jwks = json!({"keys": [{"kty": "EC", "kid": "k1", "use": "sig", "crv": "P-256",
+        "alg": "ES256", "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+        "y": URL_SAFE_NO_PAD.encode(&point[33..65])}]});
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let body = bytes::Bytes::from(jwks.to_string());
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let found = req.uri().path().ends_with("/.well-known/jwks.json");
+                        let mut r = http::Response::new(http_body_util::Full::new(if found {
+                            body.clone()
+                        } else {
+                            bytes::Bytes::new()
+                        }));
+                        if !found {
+                            *r.status_mut() = http::StatusCode::NOT_FOUND;
+                        }
+                        async move { Ok::<_, std::convert::Infallible>(r) }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// A JWT with `claims`, signed ES256 by `pair` (key id `k1`).
+fn jwt(pair: &ring::signature::EcdsaKeyPair, claims: &Value) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = json!({"alg": "ES256", "kid": "k1", "typ": "JWT"});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let sig = pair
+        .sign(&ring::rand::SystemRandom::new(), input.as_bytes())
+        .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_pool_authorizers_are_tested_with_the_tokens_claims() {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+    let jwks = jwks_server(&pair).await;
+    let pool = "us-east-1_Tollgate";
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://{jwks}");
+    let server =
+        common::Tollgate::start(&dir.path().join("data"), &["--cognito-endpoint", &endpoint]);
+    let sdk = client_at(server.admin);
+    let api = sdk
+        .create_rest_api()
+        .name("pool")
+        .send()
+        .await
+        .expect("api");
+    let api_id = api.id().unwrap().to_owned();
+    let authorizer = sdk
+        .create_authorizer()
+        .rest_api_id(&api_id)
+        .name("pool")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::CognitoUserPools)
+        .provider_arns(format!(
+            "arn:aws:cognito-idp:us-east-1:000000000000:userpool/{pool}"
+        ))
+        .identity_source("method.request.header.Authorization")
+        .send()
+        .await
+        .expect("authorizer");
+    let authorizer_id = authorizer.id().unwrap().to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let issuer = format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}");
+    let token = jwt(
+        &pair,
+        &json!({"sub": "u-1", "email": "ann@example.com", "iss": issuer, "token_use": "id",
+            "aud": "client1", "exp": now + 300, "iat": now}),
+    );
+    let r = sdk
+        .test_invoke_authorizer()
+        .rest_api_id(&api_id)
+        .authorizer_id(&authorizer_id)
+        .headers("Authorization", &token)
+        .send()
+        .await
+        .expect("test invoke");
+    assert_eq!(r.client_status(), 0, "{:?}", r.log());
+    let claims = r.claims().expect("claims");
+    assert_eq!(claims.get("sub").map(String::as_str), Some("u-1"));
+    assert_eq!(
+        claims.get("email").map(String::as_str),
+        Some("ann@example.com")
+    );
+    assert_eq!(claims.get("token_use").map(String::as_str), Some("id"));
+    assert_eq!((r.principal_id(), r.policy()), (None, None));
+    let (id, lines) = messages(r.log().unwrap());
+    let masked = format!(
+        "{}{}",
+        "*".repeat(token.len() - 6),
+        &token[token.len() - 6..]
+    );
+    assert_eq!(
+        lines,
+        [
+            format!("Starting authorizer: {authorizer_id} for request: {id}"),
+            format!("Incoming identity: {masked}"),
+            "Successfully completed authorizer execution".to_owned(),
+        ]
+    );
+
+    let expired = jwt(
+        &pair,
+        &json!({"sub": "u-1", "iss": issuer, "token_use": "id", "exp": now - 10, "iat": now - 400}),
+    );
+    let r = sdk
+        .test_invoke_authorizer()
+        .rest_api_id(&api_id)
+        .authorizer_id(&authorizer_id)
+        .headers("Authorization", &expired)
+        .send()
+        .await
+        .expect("test invoke");
+    assert_eq!(r.client_status(), 401);
+    assert_eq!(r.claims(), None);
+    let (id, lines) = messages(r.log().unwrap());
+    assert_eq!(
+        lines[2..],
+        [
+            format!("Unauthorized request: {id}"),
+            "The incoming token has expired".to_owned(),
+        ]
+    );
+}

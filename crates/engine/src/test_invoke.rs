@@ -43,7 +43,7 @@ use crate::compile::{CompiledStage, compile_method};
 use crate::context::{ACCOUNT_ID, ExecutionLog, RequestContext, logged_map, logged_value};
 use crate::gateway::Gateway;
 use crate::gateway_response::{GatewayError, GatewayResponses};
-use crate::headers::aws_spelling;
+use crate::headers::{X_AMZN_TRACE_ID, aws_spelling};
 use crate::integration::lambda::REGION;
 use crate::router::Router;
 
@@ -487,8 +487,23 @@ async fn finish(
             logged_value(&String::from_utf8_lossy(&bytes))
         )
     });
-    let mut shown = parts.headers;
-    shown.remove(CONTENT_LENGTH);
+    // AWS lists the trace id first (its recorded logs), and shows no Content-Length.
+    let mut rest = parts.headers;
+    rest.remove(CONTENT_LENGTH);
+    let mut shown = HeaderMap::with_capacity(rest.len());
+    for value in rest.get_all(X_AMZN_TRACE_ID) {
+        shown.append(X_AMZN_TRACE_ID, value.clone());
+    }
+    rest.remove(X_AMZN_TRACE_ID);
+    let mut current = None;
+    for (name, value) in rest {
+        if let Some(n) = name {
+            current = Some(n);
+        }
+        if let Some(n) = &current {
+            shown.append(n.clone(), value);
+        }
+    }
     ctx.log(|| {
         format!(
             "Method response headers: {}",

@@ -1069,3 +1069,102 @@ async fn user_pool_authorizers_are_tested_with_the_tokens_claims() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_methods_validate_and_map_both_ways() {
+    let backend = common::backend::echo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Tollgate::start(&dir.path().join("data"), &[]);
+    let sdk = client_at(server.admin);
+    let doc = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "typed", "version": "1"},
+        "x-amazon-apigateway-request-validators": {
+            "body": {"validateRequestBody": true, "validateRequestParameters": false}
+        },
+        "paths": {"/pets": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}},
+            "x-amazon-apigateway-request-validator": "body",
+            "responses": {"200": {"description": "ok"}},
+            "x-amazon-apigateway-integration": {
+                "type": "http", "httpMethod": "POST", "uri": format!("http://{backend}/reply"),
+                "passthroughBehavior": "never",
+                "requestTemplates": {"application/json": "{\"wrapped\": $input.json('$'), \"by\": \"$context.stage\"}"},
+                "responses": {"default": {"statusCode": "200",
+                    "responseTemplates": {"application/json": "{\"name\": $input.json('$.wrapped.name'), \"by\": $input.json('$.by')}"}}}
+            }
+        }}},
+        "components": {"schemas": {"Pet": {"type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}}}}}
+    });
+    let api_id = import(&sdk, &doc).await;
+    let pets = resource(&sdk, &api_id, "/pets").await;
+    let invoke = |body: &'static str| {
+        sdk.test_invoke_method()
+            .rest_api_id(&api_id)
+            .resource_id(&pets)
+            .http_method("POST")
+            .headers("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    let r = invoke(r#"{"name": "Rex"}"#).await.expect("test invoke");
+    assert_eq!(r.status(), 200, "{:?}", r.log());
+    assert_eq!(
+        r.body(),
+        Some(r#"{"name": "Rex", "by": "test-invoke-stage"}"#)
+    );
+    let (_, lines) = messages(r.log().unwrap());
+    let endpoint = format!("http://{backend}/reply");
+    assert_eq!(lines[6], format!("Endpoint request URI: {endpoint}"));
+    assert!(
+        lines[7].starts_with(&format!(
+            "Endpoint request headers: {{User-Agent=AmazonAPIGateway_{api_id}, Accept=application/json, Content-Type=application/json, "
+        )),
+        "{}",
+        lines[7]
+    );
+    let transformed = r#"{"wrapped": {"name":"Rex"}, "by": "test-invoke-stage"}"#;
+    assert_eq!(
+        lines[8..11],
+        [
+            format!("Endpoint request body after transformations: {transformed}"),
+            format!("Sending request to {endpoint}"),
+            "Received response. Status: 200, Integration latency: <n> ms".to_owned(),
+        ]
+    );
+    assert_eq!(
+        lines[12..],
+        [
+            format!("Endpoint response body before transformations: {transformed}"),
+            r#"Method response body after transformations: {"name": "Rex", "by": "test-invoke-stage"}"#
+                .to_owned(),
+            format!(
+                "Method response headers: {{X-Amzn-Trace-Id={}, Content-Type=application/json}}",
+                r.headers().unwrap()["X-Amzn-Trace-Id"]
+            ),
+            "Successfully completed execution".to_owned(),
+            "Method completed with status: 200".to_owned(),
+        ]
+    );
+
+    // The model refuses the body: 400 before the backend is called.
+    let r = invoke(r#"{"age": 3}"#).await.expect("test invoke");
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.body(), Some(r#"{"message":"Invalid request body"}"#));
+    assert_eq!(
+        r.headers(),
+        Some(&headers(&[("x-amzn-ErrorType", "BadRequestException")]))
+    );
+    let (_, lines) = messages(r.log().unwrap());
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+    assert!(
+        lines[6].starts_with(
+            "Request body does not match model schema for content type application/json: ["
+        ),
+        "{}",
+        lines[6]
+    );
+    assert_eq!(lines[7], "Method completed with status: 400");
+}

@@ -239,11 +239,12 @@ impl Gateway {
         ctx.request_path = path.clone();
 
         // AWS takes the path parameters from `pathWithQueryString` when it matches the
-        // resource's path, and has none otherwise.
-        let mut router = Router::new();
-        let routable = router.insert(&resource.path, method_verb, Arc::new(()));
+        // resource's path, and has none otherwise. (Routed apart from the compiled method, which
+        // may not compile: the log shows the method request first either way.)
+        let mut params_router = Router::new();
+        let routable = params_router.insert(&resource.path, method_verb, Arc::new(()));
         ctx.path_params = match routable {
-            Ok(()) => router
+            Ok(()) => params_router
                 .find(&path, verb)
                 .map(|m| {
                     m.params

@@ -12,6 +12,10 @@
 //!
 //! Authorization, API keys, throttling and caching slot in between 2 and 3 as they
 //! arrive, each as a module of its own.
+//!
+//! Test invocations ([`crate::test_invoke`]) resolve and route on their own and run phases 3 and 4
+//! ([`Gateway::validate_and_integrate`]); phases write AWS's execution log lines to
+//! [`RequestContext::log`], which only a test invocation reads.
 
 pub mod resolve;
 
@@ -345,6 +349,7 @@ impl Gateway {
     ) -> Result<Response<Body>, GatewayError> {
         if let Some(validation) = &compiled.validation {
             if let Err(e) = validation.check_parameters(ctx) {
+                // Unconfirmed wording: the response's message as the execution log's line.
                 ctx.log(|| e.message.clone().unwrap_or_default());
                 return Err(e);
             }

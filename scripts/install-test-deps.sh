@@ -2,12 +2,13 @@
 # Installs what the test suites need beyond cargo. Idempotent and non-interactive.
 #
 # - crates/lambda and crates/tollgate: AWS's Python Lambda runtime interface client (PyPI), run as
-#   a `provided` bootstrap; the AWS CLI (PyPI), which examples/aws-cli/build-an-api.sh drives.
+#   a `provided` bootstrap; the AWS CLI (PyPI), which examples/aws-cli/build-an-api.sh drives;
+#   openapi-spec-validator (PyPI), which checks the management API's exports.
 # - crates/vtl: the differential test renders its corpus with the engine API Gateway runs
 #   (Apache Velocity 1.7 + Jayway JsonPath + json-smart), from Debian packages, compiled with javac.
 set -eu
 
-python3 -m pip install -q awslambdaric==4.2.2 awscli==1.45.11
+python3 -m pip install -q awslambdaric==4.2.2 awscli==1.45.11 openapi-spec-validator==0.9.0
 
 packages="openjdk-17-jdk-headless velocity libjsonpath-java libjson-smart-java libasm-java \
 libcommons-lang-java libcommons-collections3-java libslf4j-java"

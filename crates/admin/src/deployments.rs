@@ -5,12 +5,16 @@
 //! or points it at the new deployment (or, with `canarySettings`, makes it the existing stage's
 //! canary), in the same transaction, and a running gateway serves it from its next poll on (the
 //! same code path as `tollgate deploy`).
+//!
+//! CreateDeployment is public ([`create_deployment`]) for `tollgate deploy`, `tollgate import
+//! --stage`, `serve --api` and `serve --sam`.
 
 use std::collections::BTreeMap;
 
 use http::{Method as Verb, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use tollgate_model::{Deployment, Stage};
 use tollgate_store::{DeployRequest, SqliteStore, Store};
 
 use crate::patch::PatchBody;
@@ -35,23 +39,32 @@ pub(crate) async fn route(
     })
 }
 
-#[derive(Deserialize)]
+/// CreateDeployment's body.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateDeployment {
-    stage_name: Option<String>,
-    stage_description: Option<String>,
-    description: Option<String>,
-    cache_cluster_enabled: Option<bool>,
-    cache_cluster_size: Option<String>,
+pub struct CreateDeployment {
+    /// The stage to create or point at the new deployment; none: only the deployment.
+    pub stage_name: Option<String>,
+    pub stage_description: Option<String>,
+    pub description: Option<String>,
+    pub cache_cluster_enabled: Option<bool>,
+    pub cache_cluster_size: Option<String>,
+    /// Set on the stage (merged over an existing stage's).
     #[serde(default)]
-    variables: BTreeMap<String, String>,
-    canary_settings: Option<CanaryInput>,
-    tracing_enabled: Option<bool>,
+    pub variables: BTreeMap<String, String>,
+    /// Makes the deployment the canary of the existing stage `stage_name`.
+    pub canary_settings: Option<CanaryInput>,
+    pub tracing_enabled: Option<bool>,
 }
 
-/// POST `/restapis/{id}/deployments` → 201 `{id, createdDate, description?}`.
-async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let body: CreateDeployment = call.json()?;
+/// CreateDeployment: snapshots the API's current definition, and creates or re-points the stage
+/// when `stage_name` is given (or makes the deployment its canary). Returns the deployment and
+/// the stage.
+pub async fn create_deployment(
+    store: &SqliteStore,
+    api_id: &str,
+    body: CreateDeployment,
+) -> Result<(Deployment, Option<Stage>), ApiError> {
     let canary = match body.canary_settings {
         Some(canary) => {
             let stage = body.stage_name.as_deref().unwrap_or("null");
@@ -84,7 +97,12 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
         cache_cluster_size: body.cache_cluster_size,
         tracing_enabled: body.tracing_enabled,
     };
-    let (deployment, _) = store.create_deployment(api_id, &request).await?;
+    Ok(store.create_deployment(api_id, &request).await?)
+}
+
+/// POST `/restapis/{id}/deployments` → 201 `{id, createdDate, description?}`.
+async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
+    let (deployment, _) = create_deployment(store, api_id, call.json()?).await?;
     Ok(Reply::json(StatusCode::CREATED, &deployment))
 }
 
@@ -113,12 +131,23 @@ async fn update(
     Ok(Reply::json(StatusCode::OK, &deployment))
 }
 
-/// A stage variable as AWS allows it: name `[A-Za-z0-9_]+`, value `[A-Za-z0-9-._~:/?#&=,]+`.
+/// A stage variable as AWS allows it: name `[A-Za-z0-9_]+` of at most 64 characters, value
+/// `[A-Za-z0-9-._~:/?#&=,]+` of at most 512 (the texts of the length refusals are unconfirmed).
 pub(crate) fn check_variable(name: &str, value: &str) -> Result<(), ApiError> {
     let name_ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if !name_ok {
         return Err(ApiError::bad(format!(
             "Stage variable name {name} must be alphanumeric or underscore"
+        )));
+    }
+    if name.len() > 64 {
+        return Err(ApiError::bad(format!(
+            "Stage variable name {name} must be at most 64 characters"
+        )));
+    }
+    if value.len() > 512 {
+        return Err(ApiError::bad(format!(
+            "Stage variable value of {name} must be at most 512 characters"
         )));
     }
     let value_ok = !value.is_empty()

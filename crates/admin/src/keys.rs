@@ -1,4 +1,7 @@
 //! `/apikeys`: CreateApiKey, GetApiKey(s), UpdateApiKey, DeleteApiKey.
+//!
+//! The operations are public ([`create_api_key`], [`get_api_keys`], [`update_api_key`],
+//! [`delete_api_key`]) so that `tollgate keys ...` and `serve --sam` run the same code.
 
 use std::collections::BTreeMap;
 
@@ -7,34 +10,38 @@ use serde::Deserialize;
 use tollgate_model::{ApiKey, ids, now_epoch_seconds};
 use tollgate_store::{SqliteStore, Store};
 
-use crate::patch::PatchBody;
+use crate::patch::{PatchBody, PatchOperation};
 use crate::{ApiError, Call, Reply, page};
 
-#[derive(Deserialize)]
+/// CreateApiKey's body.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateApiKey {
-    name: Option<String>,
-    description: Option<String>,
+pub struct CreateApiKey {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// False unless given, as in AWS.
     #[serde(default)]
-    enabled: bool,
-    value: Option<String>,
-    customer_id: Option<String>,
+    pub enabled: bool,
+    /// 20 to 128 characters; generated when absent.
+    pub value: Option<String>,
+    pub customer_id: Option<String>,
     #[serde(default)]
-    stage_keys: Vec<StageKey>,
+    pub stage_keys: Vec<StageKey>,
     #[serde(default)]
-    tags: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Deserialize)]
+/// A stage of CreateApiKey's `stageKeys`.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StageKey {
-    rest_api_id: Option<String>,
-    stage_name: Option<String>,
+pub struct StageKey {
+    pub rest_api_id: Option<String>,
+    pub stage_name: Option<String>,
 }
 
 /// A new key with AWS's checks: a given value must be 20 to 128 characters (else one is
-/// generated), a name at most 1024. Shared by CreateApiKey, ImportApiKeys and `tollgate keys create`.
-pub fn new_key(
+/// generated), a name at most 1024. Shared by CreateApiKey and ImportApiKeys.
+pub(crate) fn new_key(
     name: String,
     value: Option<String>,
     description: Option<String>,
@@ -83,12 +90,9 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// POST `/apikeys` → 201 with the key, value included. `enabled` defaults to false, as in AWS.
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    if call.param("mode").as_deref() == Some("import") {
-        return crate::import::handle(store, call).await;
-    }
-    let body: CreateApiKey = call.json()?;
+/// CreateApiKey: a new key with AWS's checks (see [`new_key`]), stored. Returns it with its
+/// value.
+pub async fn create_api_key(store: &SqliteStore, body: CreateApiKey) -> Result<ApiKey, ApiError> {
     let mut key = new_key(
         body.name.unwrap_or_default(),
         body.value,
@@ -103,6 +107,15 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
         .collect();
     key.tags = body.tags;
     store.create_api_key(&key).await?;
+    Ok(key)
+}
+
+/// POST `/apikeys` → 201 with the key, value included (`?mode=import`: ImportApiKeys).
+pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    if call.param("mode").as_deref() == Some("import") {
+        return crate::import::handle(store, call).await;
+    }
+    let key = create_api_key(store, call.json()?).await?;
     Ok(Reply::json(StatusCode::CREATED, &key))
 }
 
@@ -123,35 +136,54 @@ pub(crate) async fn get(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
     ))
 }
 
-/// GET `/apikeys` (`name` prefix, `customerId`, `includeValues`, paging).
-pub(crate) async fn list(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let name = call.param("name");
-    let customer = call.param("customerId");
-    let with_values = call.flag("includeValues");
-    let keys: Vec<serde_json::Value> = store
-        .list_api_keys()
-        .await?
-        .iter()
-        .filter(|k| name.as_deref().is_none_or(|n| k.name.starts_with(n)))
-        .filter(|k| {
-            customer
+/// GetApiKeys' filters.
+#[derive(Debug, Default)]
+pub struct GetApiKeys {
+    /// Keys whose name starts with this.
+    pub name: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// GetApiKeys: the keys, oldest first, with their values (callers hide them unless asked).
+pub async fn get_api_keys(
+    store: &SqliteStore,
+    filter: &GetApiKeys,
+) -> Result<Vec<ApiKey>, ApiError> {
+    let mut keys = store.list_api_keys().await?;
+    keys.retain(|k| {
+        filter.name.as_deref().is_none_or(|n| k.name.starts_with(n))
+            && filter
+                .customer_id
                 .as_deref()
                 .is_none_or(|c| k.customer_id.as_deref() == Some(c))
-        })
+    });
+    Ok(keys)
+}
+
+/// GET `/apikeys` (`name` prefix, `customerId`, `includeValues`, paging).
+pub(crate) async fn list(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let filter = GetApiKeys {
+        name: call.param("name"),
+        customer_id: call.param("customerId"),
+    };
+    let with_values = call.flag("includeValues");
+    let keys: Vec<serde_json::Value> = get_api_keys(store, &filter)
+        .await?
+        .iter()
         .map(|k| shown(k, with_values))
         .collect();
     Ok(Reply::json(StatusCode::OK, &page(call, keys)))
 }
 
-/// PATCH `/apikeys/{id}`: replace `/name`, `/description`, `/enabled`, `/customerId`.
-pub(crate) async fn update(
+/// UpdateApiKey: `replace` of `/name`, `/description`, `/enabled`, `/customerId`, applied in
+/// order and stored once. Returns the key.
+pub async fn update_api_key(
     store: &SqliteStore,
-    call: &Call<'_>,
     id: &str,
-) -> Result<Reply, ApiError> {
-    let body: PatchBody = call.json()?;
+    operations: &[PatchOperation],
+) -> Result<ApiKey, ApiError> {
     let mut key = store.get_api_key(id).await?;
-    for op in &body.patch_operations {
+    for op in operations {
         if op.op != "replace" {
             return Err(op.unsupported_op());
         }
@@ -169,11 +201,27 @@ pub(crate) async fn update(
     }
     key.last_updated_date = now_epoch_seconds();
     store.update_api_key(&key).await?;
+    Ok(key)
+}
+
+/// PATCH `/apikeys/{id}` → 200 with the key, without its value.
+pub(crate) async fn update(
+    store: &SqliteStore,
+    call: &Call<'_>,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let body: PatchBody = call.json()?;
+    let key = update_api_key(store, id, &body.patch_operations).await?;
     Ok(Reply::json(StatusCode::OK, &key.without_value()))
+}
+
+/// DeleteApiKey.
+pub async fn delete_api_key(store: &SqliteStore, id: &str) -> Result<(), ApiError> {
+    Ok(store.delete_api_key(id).await?)
 }
 
 /// DELETE `/apikeys/{id}` → 202.
 pub(crate) async fn delete(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
-    store.delete_api_key(id).await?;
+    delete_api_key(store, id).await?;
     Ok(Reply::accepted())
 }

@@ -8,19 +8,19 @@
 //! `.../gatewayresponses`), deployments and stages with canaries and cache flushes
 //! (`/restapis/{id}/deployments`, `.../stages`), GetExport, API keys (`/apikeys`, with
 //! ImportApiKeys' CSV), usage plans (`/usageplans`), their keys (`/usageplans/{id}/keys`) and
-//! usage (`/usageplans/{id}/usage`), custom domain names and their base path mappings
+//! usage (`/usageplans/{id}/usage`, UpdateUsage at `/usageplans/{id}/keys/{keyId}/usage`), custom domain names and their base path mappings
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
 //! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
 //! running gateway picks changes up within its poll interval. TestInvokeMethod and
 //! TestInvokeAuthorizer run the current definition on the gateway given with
-//! [`ManagementApi::with_test_invoke`].
+//! [`ManagementApi::with_gateway`].
 
 mod account;
 mod authorizers;
 pub mod base_path_mappings;
 mod client_certificates;
-mod deployments;
+pub mod deployments;
 pub mod domain_names;
 mod error;
 mod export;
@@ -31,9 +31,9 @@ mod methods;
 mod models;
 mod parts;
 mod patch;
-mod plans;
+pub mod plans;
 mod resources;
-mod restapis;
+pub mod restapis;
 mod sdk_types;
 pub mod stages;
 mod tags;
@@ -49,6 +49,7 @@ use serde::Serialize;
 use tollgate_store::SqliteStore;
 
 pub use error::ApiError;
+pub use patch::PatchOperation;
 
 /// What a management call answers: a status and a JSON body, or an AWS error, or (exports) a
 /// document with its own content type and headers.
@@ -153,7 +154,7 @@ impl Default for AccountThrottle {
 pub struct ManagementApi {
     store: SqliteStore,
     throttle: AccountThrottle,
-    /// Where TestInvokeMethod and TestInvokeAuthorizer run.
+    /// The data plane this API runs beside (see [`ManagementApi::with_gateway`]).
     gateway: Option<Arc<tollgate_engine::Gateway>>,
 }
 
@@ -166,10 +167,12 @@ impl ManagementApi {
         }
     }
 
-    /// Runs TestInvokeMethod and TestInvokeAuthorizer on `gateway`: the data plane's own upstream
-    /// connection pools and function host, against each API's current (undeployed) definition.
-    /// Without it those operations answer 400 `BadRequestException`.
-    pub fn with_test_invoke(mut self, gateway: Arc<tollgate_engine::Gateway>) -> ManagementApi {
+    /// The data plane this API runs beside: UpdateUsage then applies to its live quota counters
+    /// at once (without it, only the stored extension changes, which a gateway reads when it
+    /// starts), and TestInvokeMethod and TestInvokeAuthorizer run on its own upstream connection
+    /// pools and function host, against each API's current (undeployed) definition (without it
+    /// they answer 400 `BadRequestException`).
+    pub fn with_gateway(mut self, gateway: Arc<tollgate_engine::Gateway>) -> ManagementApi {
         self.gateway = Some(gateway);
         self
     }
@@ -235,7 +238,12 @@ impl ManagementApi {
             ["usageplans", id, "keys", key] if m == Method::DELETE => {
                 plans::remove_key(store, id, key).await
             }
-            ["usageplans", id, "usage"] if m == Method::GET => usage::get(store, call, id).await,
+            ["usageplans", id, "usage"] if m == Method::GET => {
+                usage::get(store, self.gateway.as_deref(), call, id).await
+            }
+            ["usageplans", id, "keys", key, "usage"] if m == Method::PATCH => {
+                usage::update(store, self.gateway.as_deref(), call, id, key).await
+            }
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
             ["domainnames", rest @ ..] => domain_names::route(store, call, rest).await?,
             ["clientcertificates", rest @ ..] => {

@@ -12,8 +12,9 @@ pub(crate) struct PatchBody {
     pub patch_operations: Vec<PatchOperation>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct PatchOperation {
+/// One operation of an Update* call's `patchOperations`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PatchOperation {
     pub op: String,
     /// Empty when the operation has none (AWS then answers `Invalid patch path null`).
     #[serde(default)]
@@ -26,6 +27,16 @@ pub(crate) struct PatchOperation {
 }
 
 impl PatchOperation {
+    /// `{op, path, value}` (`op` is `add`, `remove`, `replace`, ...).
+    pub fn new(op: &str, path: &str, value: Option<String>) -> PatchOperation {
+        PatchOperation {
+            op: op.to_owned(),
+            path: path.to_owned(),
+            value,
+            from: None,
+        }
+    }
+
     /// The value, required for this operation.
     pub fn value(&self) -> Result<&str, ApiError> {
         self.value.as_deref().ok_or_else(|| {

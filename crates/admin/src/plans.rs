@@ -1,4 +1,8 @@
 //! `/usageplans`: usage plan CRUD, and the plan's keys (`/usageplans/{id}/keys`).
+//!
+//! The operations are public ([`create_usage_plan`], [`update_usage_plan`],
+//! [`create_usage_plan_key`], ...) so that `tollgate plans ...`, `tollgate keys create --plan`
+//! and `serve --sam` run the same code.
 
 use std::collections::BTreeMap;
 
@@ -12,14 +16,15 @@ use tollgate_store::{SqliteStore, Store};
 use crate::patch::{PatchBody, PatchOperation, unescape};
 use crate::{ApiError, Call, Reply, page};
 
-#[derive(Deserialize, Default)]
+/// A throttle as CreateUsagePlan takes it (a missing limit is 0).
+#[derive(Debug, Clone, Copy, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ThrottleIn {
-    burst_limit: Option<u32>,
-    rate_limit: Option<f64>,
+pub struct ThrottleInput {
+    pub burst_limit: Option<u32>,
+    pub rate_limit: Option<f64>,
 }
 
-impl ThrottleIn {
+impl ThrottleInput {
     fn settings(self) -> Result<ThrottleSettings, ApiError> {
         let rate_limit = self.rate_limit.unwrap_or(0.0);
         if !(rate_limit >= 0.0 && rate_limit.is_finite()) {
@@ -32,38 +37,41 @@ impl ThrottleIn {
     }
 }
 
-#[derive(Deserialize)]
+/// A quota as CreateUsagePlan takes it (`period`: `DAY`, `WEEK` or `MONTH`).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QuotaIn {
-    limit: Option<u64>,
-    offset: Option<u32>,
-    period: Option<String>,
+pub struct QuotaInput {
+    pub limit: Option<u64>,
+    pub offset: Option<u32>,
+    pub period: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// A stage a plan covers, with per-method throttles keyed `/{path}/{METHOD}`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ApiStageIn {
-    api_id: Option<String>,
-    stage: Option<String>,
+pub struct ApiStageInput {
+    pub api_id: Option<String>,
+    pub stage: Option<String>,
     #[serde(default)]
-    throttle: BTreeMap<String, ThrottleIn>,
+    pub throttle: BTreeMap<String, ThrottleInput>,
 }
 
-#[derive(Deserialize)]
+/// CreateUsagePlan's body.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateUsagePlan {
-    name: Option<String>,
-    description: Option<String>,
+pub struct CreateUsagePlan {
+    pub name: Option<String>,
+    pub description: Option<String>,
     #[serde(default)]
-    api_stages: Vec<ApiStageIn>,
-    throttle: Option<ThrottleIn>,
-    quota: Option<QuotaIn>,
-    product_code: Option<String>,
+    pub api_stages: Vec<ApiStageInput>,
+    pub throttle: Option<ThrottleInput>,
+    pub quota: Option<QuotaInput>,
+    pub product_code: Option<String>,
     #[serde(default)]
-    tags: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
 }
 
-fn quota(q: QuotaIn) -> Result<QuotaSettings, ApiError> {
+fn quota(q: QuotaInput) -> Result<QuotaSettings, ApiError> {
     let period = q
         .period
         .as_deref()
@@ -93,7 +101,7 @@ fn check_quota(q: QuotaSettings) -> Result<QuotaSettings, ApiError> {
     Ok(q)
 }
 
-fn api_stage(s: ApiStageIn) -> Result<ApiStage, ApiError> {
+fn api_stage(s: ApiStageInput) -> Result<ApiStage, ApiError> {
     let (Some(api_id), Some(stage)) = (s.api_id, s.stage) else {
         return Err(ApiError::bad("Invalid API Stage specified"));
     };
@@ -108,9 +116,12 @@ fn api_stage(s: ApiStageIn) -> Result<ApiStage, ApiError> {
     })
 }
 
-/// POST `/usageplans` → 201. Every stage must exist.
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let body: CreateUsagePlan = call.json()?;
+/// CreateUsagePlan: a new plan, with AWS's checks; every stage must exist and be in no other
+/// plan with keys in common. Returns it.
+pub async fn create_usage_plan(
+    store: &SqliteStore,
+    body: CreateUsagePlan,
+) -> Result<UsagePlan, ApiError> {
     let name = body
         .name
         .filter(|n| !n.trim().is_empty())
@@ -124,51 +135,87 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
             .into_iter()
             .map(api_stage)
             .collect::<Result<_, _>>()?,
-        throttle: body.throttle.map(ThrottleIn::settings).transpose()?,
+        throttle: body.throttle.map(ThrottleInput::settings).transpose()?,
         quota: body.quota.map(quota).transpose()?,
         product_code: body.product_code,
         tags: body.tags,
     };
     store.put_usage_plan(&plan).await?;
+    Ok(plan)
+}
+
+/// POST `/usageplans` → 201.
+pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let plan = create_usage_plan(store, call.json()?).await?;
     Ok(Reply::json(StatusCode::CREATED, &plan))
+}
+
+/// GetUsagePlan.
+pub async fn get_usage_plan(store: &SqliteStore, id: &str) -> Result<UsagePlan, ApiError> {
+    Ok(store.get_usage_plan(id).await?)
 }
 
 /// GET `/usageplans/{id}`.
 pub(crate) async fn get(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
     Ok(Reply::json(
         StatusCode::OK,
-        &store.get_usage_plan(id).await?,
+        &get_usage_plan(store, id).await?,
     ))
+}
+
+/// GetUsagePlans: every plan, oldest first, or (`key_id`) the plans holding that key.
+pub async fn get_usage_plans(
+    store: &SqliteStore,
+    key_id: Option<&str>,
+) -> Result<Vec<UsagePlan>, ApiError> {
+    let mut plans = store.list_usage_plans().await?;
+    if let Some(key) = key_id {
+        let members = store.all_usage_plan_keys().await?;
+        plans.retain(|p| members.iter().any(|(plan, k)| *plan == p.id && k == key));
+    }
+    Ok(plans)
 }
 
 /// GET `/usageplans` (`keyId`: the plans holding that key; paging).
 pub(crate) async fn list(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let mut plans = store.list_usage_plans().await?;
-    if let Some(key) = call.param("keyId") {
-        let members = store.all_usage_plan_keys().await?;
-        plans.retain(|p| members.iter().any(|(plan, k)| *plan == p.id && *k == key));
-    }
+    let plans = get_usage_plans(store, call.param("keyId").as_deref()).await?;
     Ok(Reply::json(StatusCode::OK, &page(call, plans)))
+}
+
+/// DeleteUsagePlan.
+pub async fn delete_usage_plan(store: &SqliteStore, id: &str) -> Result<(), ApiError> {
+    Ok(store.delete_usage_plan(id).await?)
 }
 
 /// DELETE `/usageplans/{id}` → 202.
 pub(crate) async fn delete(store: &SqliteStore, id: &str) -> Result<Reply, ApiError> {
-    store.delete_usage_plan(id).await?;
+    delete_usage_plan(store, id).await?;
     Ok(Reply::accepted())
 }
 
-/// PATCH `/usageplans/{id}` with AWS's UpdateUsagePlan paths.
+/// UpdateUsagePlan: AWS's patch paths (name, description, product code, stages and their
+/// method throttles, throttle, quota), applied in order and stored once. Returns the plan.
+pub async fn update_usage_plan(
+    store: &SqliteStore,
+    id: &str,
+    operations: &[PatchOperation],
+) -> Result<UsagePlan, ApiError> {
+    let mut plan = store.get_usage_plan(id).await?;
+    for op in operations {
+        apply(&mut plan, op)?;
+    }
+    store.put_usage_plan(&plan).await?;
+    Ok(plan)
+}
+
+/// PATCH `/usageplans/{id}` → 200 with the plan.
 pub(crate) async fn update(
     store: &SqliteStore,
     call: &Call<'_>,
     id: &str,
 ) -> Result<Reply, ApiError> {
     let body: PatchBody = call.json()?;
-    let mut plan = store.get_usage_plan(id).await?;
-    for op in &body.patch_operations {
-        apply(&mut plan, op)?;
-    }
-    store.put_usage_plan(&plan).await?;
+    let plan = update_usage_plan(store, id, &body.patch_operations).await?;
     Ok(Reply::json(StatusCode::OK, &plan))
 }
 
@@ -297,7 +344,7 @@ fn method_throttle(plan: &mut UsagePlan, op: &PatchOperation) -> Result<(), ApiE
     match (op.op.as_str(), parts.as_slice()) {
         ("remove", ["throttle"]) => entry.throttle.clear(),
         ("replace", ["throttle"]) => {
-            let map: BTreeMap<String, ThrottleIn> = serde_json::from_str(op.value()?)
+            let map: BTreeMap<String, ThrottleInput> = serde_json::from_str(op.value()?)
                 .map_err(|e| ApiError::bad(format!("Invalid throttle map: {e}")))?;
             entry.throttle = map
                 .into_iter()
@@ -333,11 +380,13 @@ fn method_throttle(plan: &mut UsagePlan, op: &PatchOperation) -> Result<(), ApiE
     Ok(())
 }
 
-#[derive(Deserialize)]
+/// CreateUsagePlanKey's body.
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateUsagePlanKey {
-    key_id: Option<String>,
-    key_type: Option<String>,
+pub struct CreateUsagePlanKey {
+    pub key_id: Option<String>,
+    /// `API_KEY`, the only type.
+    pub key_type: Option<String>,
 }
 
 fn plan_key(key: &tollgate_model::ApiKey) -> UsagePlanKey {
@@ -349,13 +398,13 @@ fn plan_key(key: &tollgate_model::ApiKey) -> UsagePlanKey {
     }
 }
 
-/// POST `/usageplans/{id}/keys` `{keyId, keyType: API_KEY}` → 201.
-pub(crate) async fn add_key(
+/// CreateUsagePlanKey: adds an existing key to an existing plan (a key already in it is a
+/// Conflict). Returns the plan's view of the key.
+pub async fn create_usage_plan_key(
     store: &SqliteStore,
-    call: &Call<'_>,
     plan_id: &str,
-) -> Result<Reply, ApiError> {
-    let body: CreateUsagePlanKey = call.json()?;
+    body: CreateUsagePlanKey,
+) -> Result<UsagePlanKey, ApiError> {
     let key_id = body
         .key_id
         .filter(|k| !k.is_empty())
@@ -368,7 +417,17 @@ pub(crate) async fn add_key(
     store.get_usage_plan(plan_id).await?;
     let key = store.get_api_key(&key_id).await?;
     store.add_usage_plan_key(plan_id, &key_id).await?;
-    Ok(Reply::json(StatusCode::CREATED, &plan_key(&key)))
+    Ok(plan_key(&key))
+}
+
+/// POST `/usageplans/{id}/keys` `{keyId, keyType: API_KEY}` → 201.
+pub(crate) async fn add_key(
+    store: &SqliteStore,
+    call: &Call<'_>,
+    plan_id: &str,
+) -> Result<Reply, ApiError> {
+    let key = create_usage_plan_key(store, plan_id, call.json()?).await?;
+    Ok(Reply::json(StatusCode::CREATED, &key))
 }
 
 /// GET `/usageplans/{id}/keys` (`name` prefix; an unknown plan has no keys, as in AWS).
@@ -406,12 +465,21 @@ pub(crate) async fn get_key(
     Ok(Reply::json(StatusCode::OK, &plan_key(&key)))
 }
 
+/// DeleteUsagePlanKey.
+pub async fn delete_usage_plan_key(
+    store: &SqliteStore,
+    plan_id: &str,
+    key_id: &str,
+) -> Result<(), ApiError> {
+    Ok(store.remove_usage_plan_key(plan_id, key_id).await?)
+}
+
 /// DELETE `/usageplans/{id}/keys/{keyId}` → 202.
 pub(crate) async fn remove_key(
     store: &SqliteStore,
     plan_id: &str,
     key_id: &str,
 ) -> Result<Reply, ApiError> {
-    store.remove_usage_plan_key(plan_id, key_id).await?;
+    delete_usage_plan_key(store, plan_id, key_id).await?;
     Ok(Reply::accepted())
 }

@@ -1,5 +1,8 @@
 //! `/restapis` and `/restapis/{id}`: CreateRestApi, ImportRestApi (`?mode=import`), GetRestApi(s),
 //! UpdateRestApi, PutRestApi (`?mode=overwrite|merge`) and DeleteRestApi.
+//!
+//! ImportRestApi and PutRestApi are public ([`import_rest_api`], [`put_rest_api`]) so that
+//! `tollgate import`, `serve --api` and `serve --sam` store APIs through the same code.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +12,7 @@ use serde_json::Value;
 use tollgate_model::{
     ApiDefinition, ApiKeySource, EndpointConfiguration, EndpointType, RestApi, ids,
 };
-use tollgate_openapi::{BasePathMode, ImportOptions};
+use tollgate_openapi::{BasePathMode, ImportOptions, Imported};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
@@ -237,28 +240,178 @@ fn patch_rest_api(api: &mut RestApi, op: &crate::patch::PatchOperation) -> Resul
     Ok(())
 }
 
+/// ImportRestApi's input (`POST /restapis?mode=import`).
+#[derive(Debug, Default)]
+pub struct ImportRestApi<'a> {
+    /// The OpenAPI 3.0 or Swagger 2.0 document, JSON or YAML.
+    pub body: &'a [u8],
+    /// `basepath`: what becomes of the document's base path.
+    pub base_path: BasePathMode,
+    /// `failonwarnings`: refuse a document with warnings.
+    pub fail_on_warnings: bool,
+    /// `endpointConfigurationTypes`: `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub endpoint_type: Option<String>,
+    /// The new API's id, generated when `None` (always, over HTTP). `serve --sam` imports under
+    /// the id the template's `!Ref` values were resolved with.
+    pub api_id: Option<String>,
+    /// Tags the new API gets besides the document's: Tollgate's own (`tollgate:source`, which
+    /// `serve --api` records), not checked as TagResource would. Empty over HTTP, where
+    /// ImportRestApi takes no tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// PutRestApi's `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PutMode {
+    /// Adds the document to the current definition (AWS's default).
+    #[default]
+    Merge,
+    /// Replaces the definition, keeping the API's identity.
+    Overwrite,
+}
+
+/// PutRestApi's input (`PUT /restapis/{id}`).
+#[derive(Debug, Default)]
+pub struct PutRestApi<'a> {
+    /// The OpenAPI 3.0 or Swagger 2.0 document, JSON or YAML.
+    pub body: &'a [u8],
+    pub mode: PutMode,
+    /// `basepath`: what becomes of the document's base path.
+    pub base_path: BasePathMode,
+    /// `failonwarnings`: refuse a document with warnings.
+    pub fail_on_warnings: bool,
+}
+
+/// Why ImportRestApi or PutRestApi refused.
+#[derive(Debug)]
+pub enum ImportFailure {
+    /// The document is not one Tollgate imports: every error found, with the warnings.
+    Document(tollgate_openapi::ImportError),
+    /// The call: an unknown API, a bad parameter, a conflict, the store.
+    Call(ApiError),
+}
+
+impl From<ApiError> for ImportFailure {
+    fn from(e: ApiError) -> ImportFailure {
+        ImportFailure::Call(e)
+    }
+}
+
+impl From<tollgate_store::StoreError> for ImportFailure {
+    fn from(e: tollgate_store::StoreError) -> ImportFailure {
+        ImportFailure::Call(e.into())
+    }
+}
+
+impl From<ImportFailure> for ApiError {
+    /// A refused document is a BadRequest listing its errors, AWS-style.
+    fn from(e: ImportFailure) -> ApiError {
+        match e {
+            ImportFailure::Document(e) => {
+                let errors: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
+                ApiError::bad(format!(
+                    "Errors found during import:\n\t{}",
+                    errors.join("\n\t")
+                ))
+            }
+            ImportFailure::Call(e) => e,
+        }
+    }
+}
+
+/// ImportRestApi: imports the document as a new API and stores it. Returns the stored
+/// definition and the import's warnings (also in `rest_api.warnings`). Shared by
+/// `POST /restapis?mode=import`, `tollgate import`, and the first import of `serve --api` and
+/// `serve --sam`.
+pub async fn import_rest_api(
+    store: &SqliteStore,
+    request: ImportRestApi<'_>,
+) -> Result<Imported, ImportFailure> {
+    let options = ImportOptions {
+        base_path: request.base_path,
+        fail_on_warnings: request.fail_on_warnings,
+        api_id: request.api_id,
+    };
+    let mut imported =
+        tollgate_openapi::import(request.body, &options).map_err(ImportFailure::Document)?;
+    let api = &mut imported.definition.rest_api;
+    if let Some(kind) = &request.endpoint_type {
+        api.endpoint_configuration.types =
+            vec![endpoint_type(kind, "importRestApiInput.parameters")?];
+    }
+    api.tags.extend(request.tags);
+    store.create_api(&imported.definition).await?;
+    Ok(imported)
+}
+
 /// POST `/restapis?mode=import` → 201 with the new API and the import's warnings.
 async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let options = import_options(call, None)?;
-    let mut definition = import_document(call, &options)?;
-    apply_endpoint_types(call, &mut definition.rest_api)?;
-    store.create_api(&definition).await?;
+    let request = ImportRestApi {
+        body: call.body,
+        base_path: base_path(call)?,
+        fail_on_warnings: call.flag("failonwarnings"),
+        endpoint_type: call
+            .param("endpointConfigurationTypes")
+            .or_else(|| call.param("parameters.endpointConfigurationTypes")),
+        ..ImportRestApi::default()
+    };
+    let imported = import_rest_api(store, request).await?;
     Ok(Reply::json(
         StatusCode::CREATED,
-        &shown(definition.rest_api),
+        &shown(imported.definition.rest_api),
     ))
 }
 
-/// PUT `/restapis/{id}?mode=overwrite|merge` (merge by default) → 200 with the API.
+/// PutRestApi: imports the document into the existing API `api_id` (the policy shorthand and
+/// model references expand with its id). Returns the stored definition and the import's
+/// warnings. Shared by `PUT /restapis/{id}` and the re-imports of `serve --api` and
+/// `serve --sam` (overwrite).
 ///
 /// Overwrite replaces the definition and keeps the API's identity (id, creation date, tags,
 /// endpoint configuration), its deployments and stages. Merge adds the document's resources,
 /// methods, models, validators, authorizers and gateway responses to the current definition;
 /// what the document defines replaces what has the same path and verb, or name.
+pub async fn put_rest_api(
+    store: &SqliteStore,
+    api_id: &str,
+    request: PutRestApi<'_>,
+) -> Result<Imported, ImportFailure> {
+    let current = store.get_api(api_id).await?;
+    let options = ImportOptions {
+        base_path: request.base_path,
+        fail_on_warnings: request.fail_on_warnings,
+        api_id: Some(api_id.to_owned()),
+    };
+    let imported =
+        tollgate_openapi::import(request.body, &options).map_err(ImportFailure::Document)?;
+    let warnings = imported.warnings;
+    let overwrite = request.mode == PutMode::Overwrite;
+    let definition = crate::edit(store, api_id, move |d| {
+        if overwrite {
+            let mut next = imported.definition;
+            let api = &mut next.rest_api;
+            api.created_date = current.created_date;
+            api.tags = current.tags;
+            api.endpoint_configuration = current.endpoint_configuration;
+            api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            *d = next;
+        } else {
+            merge(d, imported.definition);
+        }
+        Ok(d.clone())
+    })
+    .await?;
+    Ok(Imported {
+        definition,
+        warnings,
+    })
+}
+
+/// PUT `/restapis/{id}?mode=overwrite|merge` (merge by default) → 200 with the API.
 pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Result<Reply, ApiError> {
-    let overwrite = match call.param("mode").as_deref() {
-        None | Some("merge") => false,
-        Some("overwrite") => true,
+    let mode = match call.param("mode").as_deref() {
+        None | Some("merge") => PutMode::Merge,
+        Some("overwrite") => PutMode::Overwrite,
         Some(other) => {
             return Err(ApiError::enum_value(
                 other,
@@ -267,25 +420,17 @@ pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
             ));
         }
     };
-    let current = store.get_api(id).await?;
-    let options = import_options(call, Some(id.to_owned()))?;
-    let imported = import_document(call, &options)?;
-    let api = crate::edit(store, id, move |d| {
-        if overwrite {
-            let mut next = imported;
-            let api = &mut next.rest_api;
-            api.created_date = current.created_date;
-            api.tags = current.tags;
-            api.endpoint_configuration = current.endpoint_configuration;
-            api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
-            *d = next;
-        } else {
-            merge(d, imported);
-        }
-        Ok(d.rest_api.clone())
-    })
-    .await?;
-    Ok(Reply::json(StatusCode::OK, &shown(api)))
+    let request = PutRestApi {
+        body: call.body,
+        mode,
+        base_path: base_path(call)?,
+        fail_on_warnings: call.flag("failonwarnings"),
+    };
+    let imported = put_rest_api(store, id, request).await?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        &shown(imported.definition.rest_api),
+    ))
 }
 
 /// Merges an imported definition into the current one (PutRestApi's `merge` mode).
@@ -379,54 +524,20 @@ fn merge(current: &mut ApiDefinition, imported: ApiDefinition) {
     api.warnings = new.warnings;
 }
 
-/// The import options from the query: `failonwarnings`, `basepath` (also as
-/// `parameters.basepath`, as the CLI sends it).
-fn import_options(call: &Call<'_>, api_id: Option<String>) -> Result<ImportOptions, ApiError> {
-    let base_path = match call
+/// The `basepath` parameter (also as `parameters.basepath`, as the AWS CLI sends it).
+fn base_path(call: &Call<'_>) -> Result<BasePathMode, ApiError> {
+    match call
         .param("basepath")
         .or_else(|| call.param("parameters.basepath"))
         .as_deref()
     {
-        None | Some("ignore") => BasePathMode::Ignore,
-        Some("prepend") => BasePathMode::Prepend,
-        Some("split") => BasePathMode::Split,
-        Some(other) => {
-            return Err(ApiError::bad(format!(
-                "Invalid basepath parameter value '{other}': must be one of ignore, prepend, split"
-            )));
-        }
-    };
-    Ok(ImportOptions {
-        base_path,
-        fail_on_warnings: call.flag("failonwarnings"),
-        api_id,
-    })
-}
-
-/// Imports the call's body; a refused document is a BadRequest listing AWS-style errors.
-fn import_document(call: &Call<'_>, options: &ImportOptions) -> Result<ApiDefinition, ApiError> {
-    match tollgate_openapi::import(call.body, options) {
-        Ok(imported) => Ok(imported.definition),
-        Err(e) => {
-            let errors: Vec<String> = e.errors.iter().map(ToString::to_string).collect();
-            Err(ApiError::bad(format!(
-                "Errors found during import:\n\t{}",
-                errors.join("\n\t")
-            )))
-        }
+        None | Some("ignore") => Ok(BasePathMode::Ignore),
+        Some("prepend") => Ok(BasePathMode::Prepend),
+        Some("split") => Ok(BasePathMode::Split),
+        Some(other) => Err(ApiError::bad(format!(
+            "Invalid basepath parameter value '{other}': must be one of ignore, prepend, split"
+        ))),
     }
-}
-
-/// `endpointConfigurationTypes` (or `parameters.endpointConfigurationTypes`) on an import.
-fn apply_endpoint_types(call: &Call<'_>, api: &mut RestApi) -> Result<(), ApiError> {
-    let param = call
-        .param("endpointConfigurationTypes")
-        .or_else(|| call.param("parameters.endpointConfigurationTypes"));
-    if let Some(kind) = param {
-        let kind = endpoint_type(&kind, "importRestApiInput.parameters")?;
-        api.endpoint_configuration.types = vec![kind];
-    }
-    Ok(())
 }
 
 fn api_key_source(s: &str, at: &str) -> Result<ApiKeySource, ApiError> {

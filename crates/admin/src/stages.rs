@@ -63,7 +63,7 @@ struct CreateStage {
 /// `canarySettings` of CreateStage and CreateDeployment (the latter without `deploymentId`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct CanaryInput {
+pub struct CanaryInput {
     percent_traffic: Option<f64>,
     deployment_id: Option<String>,
     #[serde(default)]

@@ -3,7 +3,7 @@
 //! undeployed definition run through the data plane's own phases and integration runtime (see
 //! [`tollgate_engine::test_invoke`] for what runs and what the log says).
 //!
-//! Both need the gateway ([`crate::ManagementApi::with_test_invoke`]); a management API without
+//! Both need the gateway ([`crate::ManagementApi::with_gateway`]); a management API without
 //! one (offline commands) answers 400 `BadRequestException`. Unknown ids are AWS's 404s: the
 //! API's (`Invalid API identifier specified {account}:{id}`), the resource's, the method's (no
 //! method for the verb nor `ANY`), and for TestInvokeAuthorizer `Invalid Authorizer identifier

@@ -94,7 +94,8 @@ pub use quota::{
     MAX_QUOTA, QuotaDecision, QuotaError, QuotaLimit, QuotaPeriod, QuotaWindow, Quotas, utc_date,
 };
 pub use report::{
-    KeyUsage, MAX_USAGE_DAYS, UsageError, format_date, get_usage, parse_date, usage_history_start,
+    KeyUsage, MAX_USAGE_DAYS, QuotaCredit, UsageError, format_date, get_usage, parse_date,
+    usage_history_start,
 };
 pub use throttle::{
     Admission, InvalidMethodSettingKey, PlanKey, PlanThrottlePolicy, Scope, ScopeKey, ScopeKind,

@@ -44,10 +44,35 @@ pub enum UsageError {
 pub struct KeyUsage {
     /// Requests per UTC day (days absent = 0).
     pub daily: BTreeMap<Date, u64>,
-    /// The live counters' remaining count as of the end of `.0` so far (today), when known:
-    /// it reflects `UpdateUsage` adjustments that daily counts cannot show. Days from `.0` to the
-    /// end of its window are computed from it.
-    pub remaining_as_of: Option<(Date, u64)>,
+    /// `UpdateUsage`'s extension of the quota, which daily counts cannot show.
+    pub credit: Option<QuotaCredit>,
+}
+
+/// `UpdateUsage replace /remaining` as stored: from day `since` to the end of the quota window
+/// `since` falls in, remaining = limit - used in the window + `credit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaCredit {
+    pub since: Date,
+    pub credit: i64,
+}
+
+impl QuotaCredit {
+    /// The credit that moves a window's remaining count from `limit - used` to `remaining`.
+    pub fn to_reach(since: Date, quota: &QuotaLimit, used: u64, remaining: u64) -> QuotaCredit {
+        // Used may exceed the limit after an earlier extension: remaining - (limit - used).
+        let credit = i128::from(remaining) - i128::from(quota.limit()) + i128::from(used);
+        QuotaCredit {
+            since,
+            credit: i64::try_from(credit).unwrap_or(if credit < 0 { i64::MIN } else { i64::MAX }),
+        }
+    }
+
+    /// The credit in force on `day` under `quota` (0 outside its window or before `since`).
+    pub fn on(credit: Option<QuotaCredit>, quota: &QuotaLimit, day: Date) -> i64 {
+        credit
+            .filter(|c| c.since <= day && quota.window(day).contains(c.since))
+            .map_or(0, |c| c.credit)
+    }
 }
 
 /// `YYYY-MM-DD`.
@@ -133,8 +158,6 @@ fn key_rows(
     let mut window = None;
     // Requests used in the current window up to and including the current day.
     let mut used_in_window: u64 = 0;
-    // The limit in force for the current window (adjusted by `remaining_as_of`).
-    let mut effective_limit: u64 = 0;
     let mut day = start;
     loop {
         let used = usage.daily.get(&day).copied().unwrap_or(0);
@@ -145,23 +168,12 @@ fn key_rows(
                 if window != Some(w) {
                     window = Some(w);
                     used_in_window = usage.daily.range(w.start..day).map(|(_, n)| *n).sum();
-                    effective_limit = q.limit();
-                    if let Some((as_of, remaining)) = usage.remaining_as_of
-                        && w.contains(as_of)
-                        && as_of < day
-                    {
-                        let used_then: u64 =
-                            usage.daily.range(w.start..=as_of).map(|(_, n)| *n).sum();
-                        effective_limit = remaining.saturating_add(used_then);
-                    }
                 }
                 used_in_window = used_in_window.saturating_add(used);
-                if let Some((as_of, remaining)) = usage.remaining_as_of
-                    && as_of == day
-                {
-                    effective_limit = remaining.saturating_add(used_in_window);
-                }
-                effective_limit.saturating_sub(used_in_window)
+                let limit =
+                    i128::from(q.limit()) + i128::from(QuotaCredit::on(usage.credit, q, day));
+                let left = (limit - i128::from(used_in_window)).max(0);
+                u64::try_from(left).unwrap_or(u64::MAX)
             }
         };
         rows.push((used, remaining));

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::json;
 use time::macros::{date, datetime};
 use tollgate_limits::{
-    KeyUsage, ManualWallClock, QuotaLimit, QuotaPeriod, UsageError, UsageRecord, UsageRecorder,
-    UsageSink, get_usage, parse_date, spawn_flusher, usage_history_start,
+    KeyUsage, ManualWallClock, QuotaCredit, QuotaLimit, QuotaPeriod, UsageError, UsageRecord,
+    UsageRecorder, UsageSink, get_usage, parse_date, spawn_flusher, usage_history_start,
 };
 
 fn rec(plan: &str, key: &str, day: &str, count: u64) -> UsageRecord {
@@ -141,7 +141,7 @@ fn usage(days: &[(&str, u64)]) -> KeyUsage {
             .iter()
             .map(|(d, n)| (parse_date(d).unwrap(), *n))
             .collect(),
-        remaining_as_of: None,
+        credit: None,
     }
 }
 
@@ -228,7 +228,14 @@ fn get_usage_day_period_and_live_remaining() {
     // UpdateUsage set remaining to 50 on a MONTH quota on the 2nd; later days fall from there.
     let month = QuotaLimit::new(10, 0, QuotaPeriod::Month).unwrap();
     let mut live = usage(&[("2026-01-01", 3), ("2026-01-02", 2), ("2026-01-03", 4)]);
-    live.remaining_as_of = Some((date!(2026 - 01 - 02), 50));
+    // 5 used when it was set: 10 - 5 + 45 = 50.
+    live.credit = Some(QuotaCredit::to_reach(date!(2026 - 01 - 02), &month, 5, 50));
+    assert_eq!(live.credit.map(|c| c.credit), Some(45));
+    // After an extension, used can exceed the limit: 12 used of 10, 1 more → credit 3.
+    assert_eq!(
+        QuotaCredit::to_reach(date!(2026 - 01 - 02), &month, 12, 1).credit,
+        3
+    );
     keys.insert("k".to_owned(), live.clone());
     let body = get_usage(
         "p",

@@ -745,7 +745,18 @@ impl<'a> Importer<'a> {
                 .get("description")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
-            // A document's Empty or Error replaces the built-in one.
+            // A document's Empty or Error replaces the built-in one, unless it is the built-in
+            // as an export writes it (then the built-in stays, description and text included, so
+            // that importing an export gives back the same models).
+            if self
+                .definition
+                .models
+                .iter()
+                .any(|m| m.name == *name && same_schema(m.schema.as_deref(), &schema))
+            {
+                self.model_names.insert(name.clone());
+                continue;
+            }
             self.definition.models.retain(|m| m.name != *name);
             self.definition.models.push(Model {
                 id: tollgate_model::ids::short_id(),
@@ -787,4 +798,18 @@ impl<'a> Importer<'a> {
         }
         None
     }
+}
+
+/// Whether stored schema text and a document's schema are the same schema, `$schema` aside.
+fn same_schema(stored: Option<&str>, schema: &Value) -> bool {
+    let Some(Ok(mut stored)) = stored.map(serde_json::from_str::<Value>) else {
+        return false;
+    };
+    let mut schema = schema.clone();
+    for v in [&mut stored, &mut schema] {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("$schema");
+        }
+    }
+    stored == schema
 }

@@ -59,6 +59,17 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// UpdateUsage's extension of one key's quota for one quota window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageCredit {
+    pub plan_id: String,
+    pub key_id: String,
+    /// The day (`YYYY-MM-DD`) it was set; it lasts to the end of that day's quota window.
+    pub since: String,
+    /// Added to `limit - used`; negative when the remaining count was lowered.
+    pub credit: i64,
+}
+
 /// What `deploy` snapshots and where it points.
 #[derive(Debug, Clone, Default)]
 pub struct DeployRequest {
@@ -357,6 +368,14 @@ pub trait Store: Send + Sync + 'static {
         from: &str,
         to: &str,
     ) -> Result<Vec<UsageRecord>, StoreError>;
+
+    /// Records UpdateUsage's extension of a key's quota from day `since` (`YYYY-MM-DD`) to the
+    /// end of that quota window: remaining = limit - used + `credit`. Replaces the key's earlier
+    /// credit. Does not change the revision.
+    async fn set_usage_credit(&self, credit: &UsageCredit) -> Result<(), StoreError>;
+
+    /// Every stored quota credit (at most one per plan and key).
+    async fn usage_credits(&self) -> Result<Vec<UsageCredit>, StoreError>;
 
     /// The stored account settings (defaults until UpdateAccount stores some).
     async fn get_account(&self) -> Result<AccountSettings, StoreError>;

@@ -175,6 +175,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL -- the VpcLink
     );
     "#,
+    // 7: UpdateUsage's quota extensions: what a key's remaining count was moved by in one quota
+    // window (remaining = limit - used + credit), so a restart keeps the extension.
+    r#"
+    CREATE TABLE usage_credits (
+        plan_id      TEXT    NOT NULL REFERENCES usage_plans (id) ON DELETE CASCADE,
+        key_id       TEXT    NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+        since        TEXT    NOT NULL, -- YYYY-MM-DD: the day it was set; it lasts to the end of its window
+        credit       INTEGER NOT NULL,
+        PRIMARY KEY (plan_id, key_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this binary writes.

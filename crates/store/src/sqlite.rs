@@ -6,6 +6,7 @@
 //! `tollgate serve` runs) open their own connection: WAL lets them read while we write, and the
 //! busy timeout makes concurrent writers wait for each other instead of failing.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,7 +24,7 @@ use tollgate_model::{
 };
 
 use crate::migrations;
-use crate::{DeployRequest, Store, StoreError};
+use crate::{DeployRequest, Store, StoreError, UsageCredit};
 
 /// How long a write waits for another connection's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,6 +41,11 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// Parsed current definitions, each with the store revision it was read at. Any write that
+    /// changes a definition increases the revision (in every process sharing the file), so an
+    /// entry is valid exactly while the revision read in the same transaction equals its own:
+    /// a management call on a large API then skips parsing every resource row.
+    definitions: Mutex<HashMap<String, (i64, Arc<ApiDefinition>)>>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -90,6 +96,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 conn: Mutex::new(conn),
+                definitions: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -176,6 +183,45 @@ impl Inner {
             }
         }
     }
+
+    /// The current definition of `api_id` as of `tx`: from the cache when it was read at the
+    /// revision `tx` sees, else loaded (and remembered).
+    fn definition(
+        &self,
+        tx: &Transaction<'_>,
+        api_id: &str,
+    ) -> Result<(i64, Arc<ApiDefinition>), StoreError> {
+        let revision = current_revision(tx)?;
+        if let Some((at, def)) = self.cached_definitions().get(api_id)
+            && *at == revision
+        {
+            return Ok((revision, Arc::clone(def)));
+        }
+        let def = Arc::new(load_definition(tx, api_id)?);
+        self.remember_definition(revision, Arc::clone(&def));
+        Ok((revision, def))
+    }
+
+    /// Caches `def` as the definition at `revision`, dropping entries of older revisions (they
+    /// can never be valid again).
+    fn remember_definition(&self, revision: i64, def: Arc<ApiDefinition>) {
+        let mut cache = self.cached_definitions();
+        cache.retain(|_, (at, _)| *at >= revision);
+        cache.insert(def.rest_api.id.clone(), (revision, def));
+    }
+
+    fn cached_definitions(&self) -> MutexGuard<'_, HashMap<String, (i64, Arc<ApiDefinition>)>> {
+        // A cache: entries are whole values, so a panic elsewhere cannot leave one half-written.
+        self.definitions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn current_revision(conn: &Connection) -> Result<i64, StoreError> {
+    conn.prepare_cached("SELECT revision FROM meta WHERE id = 1")
+        .and_then(|mut s| s.query_row([], |row| row.get(0)))
+        .map_err(backend("reading the revision"))
 }
 
 /// Maps a SQLite error to `Backend`, saying what was being done.
@@ -1042,10 +1088,13 @@ impl Store for SqliteStore {
 
     async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError> {
         let api_id = api_id.to_owned();
-        self.read("reading an API definition", move |tx| {
-            load_definition(tx, &api_id)
-        })
-        .await
+        let inner = Arc::clone(&self.inner);
+        let def = self
+            .read("reading an API definition", move |tx| {
+                Ok(inner.definition(tx, &api_id)?.1)
+            })
+            .await?;
+        Ok(Arc::unwrap_or_clone(def))
     }
 
     async fn edit_api<T, F>(&self, api_id: &str, edit: F) -> Result<T, StoreError>
@@ -1055,25 +1104,36 @@ impl Store for SqliteStore {
         F: FnOnce(&mut ApiDefinition) -> Result<T, StoreError> + Send + 'static,
     {
         let api_id = api_id.to_owned();
-        self.write("editing an API", move |tx| {
-            let before = load_definition(tx, &api_id)?;
-            let mut after = before.clone();
-            let value = edit(&mut after)?;
-            if after.rest_api.id != api_id {
-                return Err(StoreError::BadRequest(
-                    "an API's id cannot change".to_owned(),
-                ));
-            }
-            if let Err(errors) = after.validate() {
-                let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                return Err(StoreError::BadRequest(text.join("; ")));
-            }
-            if write_changes(tx, &before, &after)? {
-                bump_revision(tx)?;
-            }
-            Ok(value)
-        })
-        .await
+        let inner = Arc::clone(&self.inner);
+        let (value, edited) = self
+            .write("editing an API", move |tx| {
+                let (revision, before) = inner.definition(tx, &api_id)?;
+                let mut after = ApiDefinition::clone(&before);
+                let value = edit(&mut after)?;
+                if after.rest_api.id != api_id {
+                    return Err(StoreError::BadRequest(
+                        "an API's id cannot change".to_owned(),
+                    ));
+                }
+                if let Err(errors) = after.validate() {
+                    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    return Err(StoreError::BadRequest(text.join("; ")));
+                }
+                let edited = if write_changes(tx, &before, &after)? {
+                    bump_revision(tx)?;
+                    // No other writer can run inside this IMMEDIATE transaction.
+                    Some((revision + 1, after))
+                } else {
+                    None
+                };
+                Ok((value, edited))
+            })
+            .await?;
+        // Remembered only once committed; a later write by anyone makes the entry stale.
+        if let Some((revision, after)) = edited {
+            self.inner.remember_definition(revision, Arc::new(after));
+        }
+        Ok(value)
     }
 
     async fn deploy(
@@ -2046,6 +2106,45 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_usage_credit(&self, credit: &UsageCredit) -> Result<(), StoreError> {
+        let c = credit.clone();
+        self.write("storing a quota extension", move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO usage_credits (plan_id, key_id, since, credit) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (plan_id, key_id) \
+                 DO UPDATE SET since = excluded.since, credit = excluded.credit",
+            )
+            .and_then(|mut s| s.execute(params![c.plan_id, c.key_id, c.since, c.credit]))
+            .map_err(backend("storing a quota extension"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn usage_credits(&self) -> Result<Vec<UsageCredit>, StoreError> {
+        self.read("reading quota extensions", |tx| {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT plan_id, key_id, since, credit FROM usage_credits \
+                     ORDER BY plan_id, key_id",
+                )
+                .map_err(backend("reading quota extensions"))?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(UsageCredit {
+                        plan_id: row.get(0)?,
+                        key_id: row.get(1)?,
+                        since: row.get(2)?,
+                        credit: row.get(3)?,
+                    })
+                })
+                .and_then(Iterator::collect)
+                .map_err(backend("reading quota extensions"))?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn usage(
         &self,
         plan_id: &str,
@@ -2114,10 +2213,7 @@ impl Store for SqliteStore {
 
     async fn revision(&self) -> Result<u64, StoreError> {
         self.with_conn(|conn| {
-            let revision: i64 = conn
-                .prepare_cached("SELECT revision FROM meta WHERE id = 1")
-                .and_then(|mut s| s.query_row([], |row| row.get(0)))
-                .map_err(backend("reading the revision"))?;
+            let revision = current_revision(conn)?;
             u64::try_from(revision)
                 .map_err(|_| StoreError::Backend(format!("invalid revision {revision}")))
         })

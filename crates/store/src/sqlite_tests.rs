@@ -474,6 +474,68 @@ async fn revision_grows_with_every_write_and_is_shared_between_connections() {
     grew(&store, &other, &mut last, "delete_api").await;
 }
 
+/// Definitions are cached per connection; a write through another connection (another process)
+/// must be seen by the next read and the next edit here, never overwritten by a stale copy.
+#[tokio::test]
+async fn edits_see_writes_made_through_other_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let other = open(&dir);
+    let def = deployable("pets");
+    let api_id = def.rest_api.id.clone();
+    store.create_api(&def).await.unwrap();
+
+    let rename = |name: &'static str| {
+        move |d: &mut ApiDefinition| {
+            d.rest_api.description = Some(name.to_owned());
+            Ok(())
+        }
+    };
+    let add_child = |part: &'static str| {
+        move |d: &mut ApiDefinition| {
+            let root = d.root().expect("root").clone();
+            d.resources.push(Resource::child(&root, part));
+            Ok(())
+        }
+    };
+    // Both connections read (and cache) the definition.
+    assert_eq!(store.api_definition(&api_id).await.unwrap(), def);
+    assert_eq!(other.api_definition(&api_id).await.unwrap(), def);
+
+    store.edit_api(&api_id, add_child("here")).await.unwrap();
+    other.edit_api(&api_id, add_child("there")).await.unwrap();
+    store
+        .edit_api(&api_id, rename("edited here"))
+        .await
+        .unwrap();
+
+    for (who, s) in [("store", &store), ("other", &other)] {
+        let now = s.api_definition(&api_id).await.unwrap();
+        let paths: Vec<&str> = now.resources.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["/", "/pets", "/pets/{id}", "/here", "/there"],
+            "{who}"
+        );
+        assert_eq!(
+            now.rest_api.description.as_deref(),
+            Some("edited here"),
+            "{who}"
+        );
+    }
+
+    // A deleted API is gone for the connection that had it cached.
+    other.delete_api(&api_id).await.unwrap();
+    assert!(matches!(
+        store.api_definition(&api_id).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+    assert!(matches!(
+        store.edit_api(&api_id, rename("again")).await,
+        Err(StoreError::ApiNotFound(_))
+    ));
+}
+
 #[tokio::test]
 async fn concurrent_writers_on_one_file_all_succeed() {
     let dir = tempfile::tempdir().unwrap();

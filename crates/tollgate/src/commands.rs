@@ -1,8 +1,14 @@
 //! The subcommands other than `serve`: import, validate, deploy, deployments, rollback, export,
-//! apis, domains, functions.
+//! apis, domains, functions, keys, plans, usage.
+//!
+//! What they change, they change through the management API's operations (`tollgate_admin`:
+//! ImportRestApi, CreateDeployment, UpdateStage's re-pointing, CreateDomainName, CreateApiKey,
+//! CreateUsagePlan, ...), so the checks, defaults, ids and error texts are those of the API; a
+//! refusal is printed as `error: {AWS's message}`. Only functions, which have no management
+//! operation, are written to the store directly.
 
 mod functions;
-mod keys;
+pub(crate) mod keys;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -11,8 +17,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde_json::json;
+use tollgate_admin::ApiError;
+use tollgate_admin::deployments::CreateDeployment;
+use tollgate_model::{Deployment, Stage};
 use tollgate_openapi::{BasePathMode, Diagnostic, ImportOptions};
-use tollgate_store::{DeployRequest, SqliteStore, Store};
+use tollgate_store::{SqliteStore, Store};
 
 use crate::cli::{
     ApisArgs, BasePath, Cli, Command, DeployArgs, DeploymentsCommand, DomainsCommand, ExportArgs,
@@ -56,15 +65,11 @@ pub fn read_definition(file: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("reading {}", file.display()))
 }
 
-pub fn import_options(basepath: BasePath, fail_on_warnings: bool) -> ImportOptions {
-    ImportOptions {
-        base_path: match basepath {
-            BasePath::Ignore => BasePathMode::Ignore,
-            BasePath::Prepend => BasePathMode::Prepend,
-            BasePath::Split => BasePathMode::Split,
-        },
-        fail_on_warnings,
-        api_id: None,
+fn base_path_mode(basepath: BasePath) -> BasePathMode {
+    match basepath {
+        BasePath::Ignore => BasePathMode::Ignore,
+        BasePath::Prepend => BasePathMode::Prepend,
+        BasePath::Split => BasePathMode::Split,
     }
 }
 
@@ -86,10 +91,12 @@ pub fn print_diagnostics(file: &Path, errors: &[Diagnostic], warnings: &[Diagnos
 
 fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let document = read_definition(&args.file)?;
-    let result = tollgate_openapi::import(
-        &document,
-        &import_options(BasePath::Ignore, args.fail_on_warnings),
-    );
+    // Nothing is stored: the document is only imported to see what ImportRestApi would say.
+    let options = ImportOptions {
+        fail_on_warnings: args.fail_on_warnings,
+        ..ImportOptions::default()
+    };
+    let result = tollgate_openapi::import(&document, &options);
     let (ok, errors, warnings, summary) = match &result {
         Ok(imported) => (
             true,
@@ -131,14 +138,20 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `tollgate import`: ImportRestApi, then (`--stage`) CreateDeployment.
 async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    use tollgate_admin::restapis::{ImportFailure, ImportRestApi, import_rest_api};
     let document = read_definition(&args.file)?;
-    let imported = match tollgate_openapi::import(
-        &document,
-        &import_options(args.basepath, args.fail_on_warnings),
-    ) {
+    let store = open_store(&args.store.data_dir)?;
+    let request = ImportRestApi {
+        body: &document,
+        base_path: base_path_mode(args.basepath),
+        fail_on_warnings: args.fail_on_warnings,
+        ..ImportRestApi::default()
+    };
+    let imported = match import_rest_api(&store, request).await {
         Ok(i) => i,
-        Err(e) => {
+        Err(ImportFailure::Document(e)) => {
             match args.output {
                 Output::Json => println!(
                     "{}",
@@ -152,21 +165,20 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::FAILURE);
         }
+        Err(ImportFailure::Call(e)) => return Err(refused(e)),
     };
-    let store = open_store(&args.store.data_dir)?;
-    store.create_api(&imported.definition).await?;
     let api = &imported.definition.rest_api;
     let deployed = match &args.stage {
         Some(stage) => Some(
-            store
-                .deploy(
-                    &api.id,
-                    &DeployRequest {
-                        stage_name: stage.clone(),
-                        ..Default::default()
-                    },
-                )
-                .await?,
+            deploy_to_stage(
+                &store,
+                &api.id,
+                CreateDeployment {
+                    stage_name: Some(stage.clone()),
+                    ..CreateDeployment::default()
+                },
+            )
+            .await?,
         ),
         None => None,
     };
@@ -195,6 +207,29 @@ async fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A management API refusal as the CLI reports it: AWS's message.
+pub fn refused(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.message())
+}
+
+/// CreateDeployment to a named stage, for the commands that always deploy to one. An empty
+/// name is refused before anything is stored (CreateDeployment would make a deployment without
+/// a stage).
+pub async fn deploy_to_stage(
+    store: &SqliteStore,
+    api_id: &str,
+    request: CreateDeployment,
+) -> anyhow::Result<(Deployment, Stage)> {
+    if request.stage_name.as_deref().is_none_or(str::is_empty) {
+        bail!("Invalid stage name specified: the name is empty");
+    }
+    match tollgate_admin::deployments::create_deployment(store, api_id, request).await {
+        Ok((deployment, Some(stage))) => Ok((deployment, stage)),
+        Ok((_, None)) => bail!("the deployment has no stage"),
+        Err(e) => Err(refused(e)),
+    }
+}
+
 /// Lambda environment variables: `NAME=VALUE`, names of `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn parse_env(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
@@ -215,6 +250,21 @@ pub fn parse_env(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
+/// `NAME=VALUE` arguments, split at the first `=`; the names and values are the management
+/// operation's to check.
+fn pairs(vars: &[String], what: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for v in vars {
+        let Some((k, val)) = v.split_once('=') else {
+            bail!("{what} '{v}' is not NAME=VALUE");
+        };
+        out.insert(k.to_owned(), val.to_owned());
+    }
+    Ok(out)
+}
+
+/// Template parameter overrides (`serve --parameter-override`): `NAME=VALUE`, names of
+/// `[A-Za-z0-9_]`, at most 64 characters, values at most 512.
 pub fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for v in vars {
@@ -235,16 +285,17 @@ pub fn parse_variables(vars: &[String]) -> anyhow::Result<BTreeMap<String, Strin
     Ok(out)
 }
 
+/// `tollgate deploy`: CreateDeployment with `stageName`.
 async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
-    let variables = parse_variables(&args.variables)?;
+    let variables = pairs(&args.variables, "stage variable")?;
     let store = open_store(&args.store.data_dir)?;
-    let request = DeployRequest {
-        stage_name: args.stage.clone(),
+    let request = CreateDeployment {
+        stage_name: Some(args.stage.clone()),
         description: args.description.clone(),
         variables,
-        ..Default::default()
+        ..CreateDeployment::default()
     };
-    let (deployment, stage) = store.deploy(&args.api, &request).await?;
+    let (deployment, stage) = deploy_to_stage(&store, &args.api, request).await?;
     match args.output {
         Output::Json => println!("{}", json!({"deployment": deployment, "stage": stage})),
         Output::Text => println!(
@@ -437,15 +488,57 @@ async fn apis(args: ApisArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// CreateDomainName unless a domain of that name exists (scripts and `serve --sam` run this at
+/// every start). Returns whether it was created.
+pub async fn ensure_domain(store: &SqliteStore, name: &str) -> anyhow::Result<bool> {
+    use tollgate_admin::domain_names::{self, CreateDomainName};
+    match domain_names::get(store, name).await {
+        Ok(_) => Ok(false),
+        Err(ApiError::NotFound(_)) => {
+            let request = CreateDomainName {
+                domain_name: Some(name.to_owned()),
+                ..Default::default()
+            };
+            domain_names::create(store, request)
+                .await
+                .map_err(refused)?;
+            Ok(true)
+        }
+        Err(e) => Err(refused(e)),
+    }
+}
+
+/// CreateBasePathMapping; a base path that is mapped already is re-pointed, as
+/// UpdateBasePathMapping would.
+pub async fn map_base_path(
+    store: &SqliteStore,
+    domain: &str,
+    request: tollgate_admin::base_path_mappings::CreateBasePathMapping,
+) -> anyhow::Result<tollgate_model::BasePathMapping> {
+    use tollgate_admin::base_path_mappings as mappings;
+    let label = request.base_path.clone().unwrap_or_default();
+    match mappings::get(store, domain, &label).await {
+        Ok(old) => {
+            let mapping = mappings::new_mapping(request).map_err(refused)?;
+            mappings::replace(store, domain, &old.base_path, &mapping)
+                .await
+                .map_err(refused)?;
+            Ok(mapping)
+        }
+        Err(ApiError::NotFound(_)) => mappings::create(store, domain, request)
+            .await
+            .map_err(refused),
+        Err(e) => Err(refused(e)),
+    }
+}
+
 /// `tollgate domains ...`: the management API's operations (CreateDomainName,
 /// CreateBasePathMapping, UpdateBasePathMapping, GetDomainNames, GetBasePathMappings,
 /// DeleteDomainName) on the store, with their checks and texts.
 async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
-    use tollgate_admin::ApiError;
     use tollgate_admin::base_path_mappings::{self as mappings, CreateBasePathMapping};
-    use tollgate_admin::domain_names::{self, CreateDomainName};
+    use tollgate_admin::domain_names;
     use tollgate_model::BasePathMapping;
-    let refused = |e: ApiError| anyhow::anyhow!("{}", e.message());
     let shown = |base_path: &str| {
         if base_path == BasePathMapping::NONE {
             String::new()
@@ -456,20 +549,11 @@ async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
     match command {
         DomainsCommand::Create(args) => {
             let store = open_store(&args.store.data_dir)?;
-            // An existing domain is kept: scripts may run this at every start.
-            match domain_names::get(&store, &args.domain).await {
-                Ok(d) => println!("domain name {} already exists", d.domain_name),
-                Err(ApiError::NotFound(_)) => {
-                    let request = CreateDomainName {
-                        domain_name: Some(args.domain.clone()),
-                        ..Default::default()
-                    };
-                    let d = domain_names::create(&store, request)
-                        .await
-                        .map_err(refused)?;
-                    println!("domain name {} created", d.domain_name);
-                }
-                Err(e) => return Err(refused(e)),
+            let name = args.domain.to_ascii_lowercase();
+            if ensure_domain(&store, &args.domain).await? {
+                println!("domain name {name} created");
+            } else {
+                println!("domain name {name} already exists");
             }
         }
         DomainsCommand::Map(args) => {
@@ -479,20 +563,7 @@ async fn domains(command: DomainsCommand) -> anyhow::Result<ExitCode> {
                 rest_api_id: Some(args.api.clone()),
                 stage: args.stage.clone(),
             };
-            // A base path that is mapped already is re-pointed, as UpdateBasePathMapping would.
-            let mapping = match mappings::get(&store, &args.domain, &args.base_path).await {
-                Ok(old) => {
-                    let mapping = mappings::new_mapping(request).map_err(refused)?;
-                    mappings::replace(&store, &args.domain, &old.base_path, &mapping)
-                        .await
-                        .map_err(refused)?;
-                    mapping
-                }
-                Err(ApiError::NotFound(_)) => mappings::create(&store, &args.domain, request)
-                    .await
-                    .map_err(refused)?,
-                Err(e) => return Err(refused(e)),
-            };
+            let mapping = map_base_path(&store, &args.domain, request).await?;
             println!(
                 "{}/{} -> API {} stage {}",
                 args.domain.to_ascii_lowercase(),

@@ -3,35 +3,17 @@
 
 use tollgate_engine::Gateway;
 use tollgate_engine::api_keys::quota_limit;
-use tollgate_limits::{UsageRecord, UsageSink, format_date, utc_date};
+use tollgate_limits::{QuotaCredit, format_date, parse_date, utc_date};
 use tollgate_store::{SqliteStore, Store};
 
-/// Persists usage batches with [`Store::record_usage`] (one transaction per batch).
-pub struct StoreSink(pub SqliteStore);
-
-impl UsageSink for StoreSink {
-    async fn persist(&self, records: Vec<UsageRecord>) -> Result<(), String> {
-        let records: Vec<tollgate_model::UsageRecord> = records
-            .into_iter()
-            .map(|r| tollgate_model::UsageRecord {
-                plan_id: r.plan_id,
-                key_id: r.key_id,
-                day: r.day,
-                used: r.count,
-            })
-            .collect();
-        self.0
-            .record_usage(&records)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
-
-/// Adds the stored usage of each key's current quota window to the quota counters.
+/// Adds the stored usage of each key's current quota window to the quota counters, and applies
+/// the UpdateUsage extensions made in that window.
 pub async fn seed_quotas(store: &SqliteStore, gateway: &Gateway) -> anyhow::Result<()> {
     let limits = gateway.limits();
     let now = limits.counters.now();
+    let today = utc_date(now);
     let members = store.all_usage_plan_keys().await?;
+    let credits = store.usage_credits().await?;
     for plan in store.list_usage_plans().await? {
         let Some(quota) = plan.quota.as_ref().and_then(quota_limit) else {
             continue;
@@ -45,7 +27,24 @@ pub async fn seed_quotas(store: &SqliteStore, gateway: &Gateway) -> anyhow::Resu
                 .iter()
                 .map(|r| r.used)
                 .sum();
-            if used > 0 {
+            let credit = credits
+                .iter()
+                .find(|c| c.plan_id == plan.id && c.key_id == *key)
+                .and_then(|c| {
+                    Some(QuotaCredit {
+                        since: parse_date(&c.since).ok()?,
+                        credit: c.credit,
+                    })
+                });
+            let credit = QuotaCredit::on(credit, &quota, today);
+            if credit != 0 {
+                let left = i128::from(quota.limit()) - i128::from(used) + i128::from(credit);
+                let left = u64::try_from(left.max(0)).unwrap_or(u64::MAX);
+                limits
+                    .counters
+                    .quotas()
+                    .set_remaining(&plan.id, key, &quota, left, now);
+            } else if used > 0 {
                 limits
                     .counters
                     .quotas()

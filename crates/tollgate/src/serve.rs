@@ -11,11 +11,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tollgate_engine::{Gateway, Upstream};
-use tollgate_store::{DeployRequest, SqliteStore, Store};
+use tollgate_store::{SqliteStore, Store};
 
-use crate::cli::{AdminAuth, BasePath, ServeArgs};
+use crate::cli::{AdminAuth, ServeArgs};
 use crate::commands::{
-    import_options, invoke_urls, open_store, print_diagnostics, read_definition, urls_base,
+    deploy_to_stage, invoke_urls, open_store, print_diagnostics, read_definition, refused,
+    urls_base,
 };
 use crate::functions::HostFunctions;
 use crate::listener::{self, DataPlane, Management};
@@ -139,7 +140,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let flusher = tollgate_limits::spawn_flusher(
         gateway.limits().usage.clone(),
         Duration::from_secs(5),
-        crate::metering::StoreSink(store.clone()),
+        tollgate_admin::usage::StoreSink(store.clone()),
     );
 
     let signals = ShutdownSignals::install()?;
@@ -177,12 +178,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             functions: functions.clone(),
             auth: admin_auth,
             api: tollgate_admin::ManagementApi::new(store.clone())
+                // UpdateUsage reaches the live counters; TestInvokeMethod/TestInvokeAuthorizer
+                // run on the data plane's own runtime.
+                .with_gateway(gateway.clone())
                 .with_account_throttle(tollgate_admin::AccountThrottle {
                     rate: args.account_rate,
                     burst: u64::from(args.account_burst),
-                })
-                // TestInvokeMethod/TestInvokeAuthorizer run on the data plane's own runtime.
-                .with_test_invoke(gateway.clone()),
+                }),
         },
         shutdown_rx.clone(),
         policy,
@@ -250,51 +252,62 @@ fn admin_credentials(
     }
 }
 
-/// Imports `file` (replacing the API it was imported into before, if any) and deploys it to
-/// `stage`. Prints diagnostics; returns false when the file is refused.
+/// Imports `file` and deploys it to `stage`: ImportRestApi the first time, PutRestApi
+/// (overwrite) into the same API on later starts, then CreateDeployment. Prints diagnostics;
+/// returns false when the file is refused.
 async fn import_and_deploy(store: &SqliteStore, file: &Path, stage: &str) -> anyhow::Result<bool> {
+    use tollgate_admin::deployments::CreateDeployment;
+    use tollgate_admin::restapis::{
+        ImportFailure, ImportRestApi, PutMode, PutRestApi, import_rest_api, put_rest_api,
+    };
     let document = read_definition(file)?;
     let source = std::fs::canonicalize(file)
         .unwrap_or_else(|_| file.to_owned())
         .display()
         .to_string();
-    // A file served before is re-imported into the same API, under its id from the start: the
-    // policy shorthand and model references expand with it.
+    // A file served before is re-imported into the same API (same id, same URLs): the policy
+    // shorthand and model references expand with its id.
     let existing = store
         .list_apis()
         .await?
         .into_iter()
         .find(|a| a.tags.get(SOURCE_TAG) == Some(&source));
-    let mut options = import_options(BasePath::Ignore, false);
-    options.api_id = existing.as_ref().map(|a| a.id.clone());
-    let mut imported = match tollgate_openapi::import(&document, &options) {
+    let imported = match existing {
+        Some(old) => {
+            let request = PutRestApi {
+                body: &document,
+                mode: PutMode::Overwrite,
+                ..PutRestApi::default()
+            };
+            put_rest_api(store, &old.id, request).await
+        }
+        None => {
+            let request = ImportRestApi {
+                body: &document,
+                tags: [(SOURCE_TAG.to_owned(), source)].into(),
+                ..ImportRestApi::default()
+            };
+            import_rest_api(store, request).await
+        }
+    };
+    let imported = match imported {
         Ok(i) => i,
-        Err(e) => {
+        Err(ImportFailure::Document(e)) => {
             print_diagnostics(file, &e.errors, &e.warnings);
             eprintln!("{}: not imported: Invalid OpenAPI input.", file.display());
             return Ok(false);
         }
+        Err(ImportFailure::Call(e)) => {
+            return Err(refused(e)).with_context(|| format!("importing {}", file.display()));
+        }
     };
     print_diagnostics(file, &[], &imported.warnings);
-    let definition = &mut imported.definition;
-    definition
-        .rest_api
-        .tags
-        .insert(SOURCE_TAG.to_owned(), source);
-    match existing {
-        Some(old) => {
-            definition.rest_api.created_date = old.created_date;
-            store.replace_api(definition).await?;
-        }
-        None => store.create_api(definition).await?,
-    }
-    let request = DeployRequest {
-        stage_name: stage.to_owned(),
+    let request = CreateDeployment {
+        stage_name: Some(stage.to_owned()),
         description: Some(format!("tollgate serve --api {}", file.display())),
-        ..Default::default()
+        ..CreateDeployment::default()
     };
-    store
-        .deploy(&definition.rest_api.id, &request)
+    deploy_to_stage(store, &imported.definition.rest_api.id, request)
         .await
         .with_context(|| format!("deploying {} to stage {stage}", file.display()))?;
     Ok(true)

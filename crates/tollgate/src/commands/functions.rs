@@ -1,4 +1,7 @@
 //! `tollgate functions ...`: function declarations in the store.
+//!
+//! The management API has no operation for these (functions are Tollgate's stand-in for Lambda;
+//! its listener serves only Lambda's Invoke), so the command writes the store itself.
 
 use std::process::ExitCode;
 

@@ -1,40 +1,47 @@
-//! `tollgate keys ...` and `tollgate plans ...`: API keys and usage plans in the store.
+//! `tollgate keys ...`, `tollgate plans ...` and `tollgate usage`: API keys, usage plans and
+//! their usage, through the management API's operations (CreateApiKey, UpdateApiKey,
+//! CreateUsagePlan, CreateUsagePlanKey, GetUsage, ...), so checks and texts are the same.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use tollgate_model::{
-    ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, ids, now_epoch_seconds,
+use tollgate_admin::PatchOperation;
+use tollgate_admin::keys::{self, CreateApiKey, GetApiKeys};
+use tollgate_admin::plans::{
+    self, ApiStageInput, CreateUsagePlan, CreateUsagePlanKey, QuotaInput, ThrottleInput,
 };
 use tollgate_store::Store;
 
-use super::open_store;
+use super::{open_store, refused};
 use crate::cli::{KeysCommand, Output, PlanCreateArgs, PlansCommand};
 
 pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
     match command {
         KeysCommand::Create(args) => {
             let store = open_store(&args.store.data_dir)?;
+            // CreateApiKey takes a key without a name; the command asks for one.
             if args.name.is_empty() {
                 bail!("API key name must not be empty");
             }
-            let key = tollgate_admin::keys::new_key(
-                args.name,
-                args.value,
-                args.description,
-                args.customer_id,
-                !args.disabled,
-            )
-            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-            store.create_api_key(&key).await?;
+            let request = CreateApiKey {
+                name: Some(args.name),
+                value: args.value,
+                description: args.description,
+                customer_id: args.customer_id,
+                enabled: !args.disabled,
+                ..CreateApiKey::default()
+            };
+            let key = keys::create_api_key(&store, request)
+                .await
+                .map_err(refused)?;
             if let Some(plan) = &args.plan
-                && let Err(e) = store.add_usage_plan_key(plan, &key.id).await
+                && let Err(e) = add_to_plan(&store, plan, &key.id).await
             {
                 // Nothing half-done: the key goes again.
-                let _ = store.delete_api_key(&key.id).await;
-                return Err(e.into());
+                let _ = keys::delete_api_key(&store, &key.id).await;
+                return Err(refused(e));
             }
             match args.output {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&key)?),
@@ -49,7 +56,9 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         }
         KeysCommand::List(args) => {
             let store = open_store(&args.store.data_dir)?;
-            let keys = store.list_api_keys().await?;
+            let keys = keys::get_api_keys(&store, &GetApiKeys::default())
+                .await
+                .map_err(refused)?;
             match args.output {
                 Output::Json => {
                     let items: Vec<serde_json::Value> = keys
@@ -84,7 +93,9 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         KeysCommand::Disable(args) => set_enabled(&args.store.data_dir, &args.id, false).await?,
         KeysCommand::Delete(args) => {
             let store = open_store(&args.store.data_dir)?;
-            store.delete_api_key(&args.id).await?;
+            keys::delete_api_key(&store, &args.id)
+                .await
+                .map_err(refused)?;
             println!("API key {} deleted", args.id);
         }
         KeysCommand::Import(args) => {
@@ -100,7 +111,7 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
             }
             let ids = tollgate_admin::import::import_keys(&store, rows)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                .map_err(refused)?;
             match args.output {
                 Output::Json => println!("{}", json!({ "ids": ids, "warnings": warnings })),
                 Output::Text => {
@@ -118,12 +129,13 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// UpdateApiKey's `replace /enabled`.
 async fn set_enabled(data_dir: &std::path::Path, id: &str, enabled: bool) -> anyhow::Result<()> {
     let store = open_store(data_dir)?;
-    let mut key = store.get_api_key(id).await?;
-    key.enabled = enabled;
-    key.last_updated_date = now_epoch_seconds();
-    store.update_api_key(&key).await?;
+    let op = PatchOperation::new("replace", "/enabled", Some(enabled.to_string()));
+    keys::update_api_key(&store, id, &[op])
+        .await
+        .map_err(refused)?;
     println!(
         "API key {id} {}",
         if enabled { "enabled" } else { "disabled" }
@@ -131,13 +143,28 @@ async fn set_enabled(data_dir: &std::path::Path, id: &str, enabled: bool) -> any
     Ok(())
 }
 
+/// CreateUsagePlanKey.
+pub async fn add_to_plan(
+    store: &tollgate_store::SqliteStore,
+    plan_id: &str,
+    key_id: &str,
+) -> Result<tollgate_model::UsagePlanKey, tollgate_admin::ApiError> {
+    let request = CreateUsagePlanKey {
+        key_id: Some(key_id.to_owned()),
+        key_type: Some("API_KEY".to_owned()),
+    };
+    plans::create_usage_plan_key(store, plan_id, request).await
+}
+
 pub async fn plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
     match command {
         PlansCommand::Create(args) => {
             let output = args.output;
             let store = open_store(&args.store.data_dir)?;
-            let plan = plan_from_args(args)?;
-            store.put_usage_plan(&plan).await?;
+            let request = plan_from_args(args)?;
+            let plan = plans::create_usage_plan(&store, request)
+                .await
+                .map_err(refused)?;
             match output {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
                 Output::Text => println!("usage plan {} ({}) created", plan.id, plan.name),
@@ -145,7 +172,10 @@ pub async fn plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
         }
         PlansCommand::List(args) => {
             let store = open_store(&args.store.data_dir)?;
-            let plans = store.list_usage_plans().await?;
+            let plans = plans::get_usage_plans(&store, None)
+                .await
+                .map_err(refused)?;
+            // Every plan's keys in one read (GetUsagePlanKeys answers per plan).
             let members = store.all_usage_plan_keys().await?;
             match args.output {
                 Output::Json => println!("{}", json!({ "items": plans })),
@@ -184,25 +214,33 @@ pub async fn plans(command: PlansCommand) -> anyhow::Result<ExitCode> {
         }
         PlansCommand::AddKey(args) => {
             let store = open_store(&args.store.data_dir)?;
-            store.add_usage_plan_key(&args.plan, &args.key).await?;
+            add_to_plan(&store, &args.plan, &args.key)
+                .await
+                .map_err(refused)?;
             println!("API key {} added to usage plan {}", args.key, args.plan);
         }
         PlansCommand::RemoveKey(args) => {
             let store = open_store(&args.store.data_dir)?;
-            store.remove_usage_plan_key(&args.plan, &args.key).await?;
+            plans::delete_usage_plan_key(&store, &args.plan, &args.key)
+                .await
+                .map_err(refused)?;
             println!("API key {} removed from usage plan {}", args.key, args.plan);
         }
         PlansCommand::Delete(args) => {
             let store = open_store(&args.store.data_dir)?;
-            store.delete_usage_plan(&args.plan).await?;
+            plans::delete_usage_plan(&store, &args.plan)
+                .await
+                .map_err(refused)?;
             println!("usage plan {} deleted", args.plan);
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn plan_from_args(args: PlanCreateArgs) -> anyhow::Result<UsagePlan> {
-    let mut api_stages: Vec<ApiStage> = Vec::new();
+/// CreateUsagePlan's input from the command's arguments. Only their syntax is checked here; the
+/// values are the operation's to check.
+fn plan_from_args(args: PlanCreateArgs) -> anyhow::Result<CreateUsagePlan> {
+    let mut api_stages: Vec<ApiStageInput> = Vec::new();
     for s in &args.stages {
         let Some((api_id, stage)) = s
             .split_once(':')
@@ -210,9 +248,9 @@ fn plan_from_args(args: PlanCreateArgs) -> anyhow::Result<UsagePlan> {
         else {
             bail!("--stage '{s}' is not API_ID:STAGE");
         };
-        api_stages.push(ApiStage {
-            api_id: api_id.to_owned(),
-            stage: stage.to_owned(),
+        api_stages.push(ApiStageInput {
+            api_id: Some(api_id.to_owned()),
+            stage: Some(stage.to_owned()),
             throttle: BTreeMap::new(),
         });
     }
@@ -232,54 +270,43 @@ fn plan_from_args(args: PlanCreateArgs) -> anyhow::Result<UsagePlan> {
             .with_context(|| format!("--method-throttle '{spec}': limits are RATE,BURST"))?;
         let Some(entry) = api_stages
             .iter_mut()
-            .find(|s| s.api_id == api_id && s.stage == stage)
+            .find(|s| s.api_id.as_deref() == Some(api_id) && s.stage.as_deref() == Some(stage))
         else {
             bail!("--method-throttle '{spec}': add --stage {api_id}:{stage} too");
         };
         entry.throttle.insert(method.to_owned(), throttle);
     }
     let throttle = match (args.rate, args.burst) {
-        (Some(rate_limit), Some(burst_limit)) if rate_limit >= 0.0 => Some(ThrottleSettings {
-            burst_limit,
-            rate_limit,
+        (Some(rate), Some(burst)) => Some(ThrottleInput {
+            burst_limit: Some(burst),
+            rate_limit: Some(rate),
         }),
-        (Some(_), Some(_)) => bail!("--rate must not be negative"),
         _ => None,
     };
-    let quota = match (args.quota_limit, args.quota_period.as_deref()) {
-        (Some(limit), Some(period)) => {
-            let period = QuotaPeriod::parse(period)
-                .with_context(|| format!("--quota-period '{period}' is not DAY, WEEK or MONTH"))?;
-            if period == QuotaPeriod::Day && args.quota_offset != 0 {
-                bail!("--quota-offset must be 0 for a DAY quota");
-            }
-            Some(QuotaSettings {
-                limit,
-                offset: args.quota_offset,
-                period,
-            })
-        }
+    let quota = match (args.quota_limit, args.quota_period) {
+        (Some(limit), Some(period)) => Some(QuotaInput {
+            limit: Some(limit),
+            offset: Some(args.quota_offset),
+            period: Some(period),
+        }),
         _ => None,
     };
-    Ok(UsagePlan {
-        id: ids::short_id(),
-        name: args.name,
+    Ok(CreateUsagePlan {
+        name: Some(args.name),
         description: args.description,
         api_stages,
         throttle,
         quota,
-        product_code: None,
-        tags: BTreeMap::new(),
+        ..CreateUsagePlan::default()
     })
 }
 
-fn parse_throttle(limits: &str) -> Option<ThrottleSettings> {
+/// `RATE,BURST`.
+fn parse_throttle(limits: &str) -> Option<ThrottleInput> {
     let (rate, burst) = limits.split_once(',')?;
-    let rate_limit: f64 = rate.trim().parse().ok().filter(|r: &f64| *r >= 0.0)?;
-    let burst_limit: u32 = burst.trim().parse().ok()?;
-    Some(ThrottleSettings {
-        burst_limit,
-        rate_limit,
+    Some(ThrottleInput {
+        burst_limit: Some(burst.trim().parse().ok()?),
+        rate_limit: Some(rate.trim().parse().ok()?),
     })
 }
 
@@ -294,8 +321,10 @@ pub async fn usage(args: crate::cli::UsageArgs) -> anyhow::Result<ExitCode> {
         &args.to,
     )
     .await
-    .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
-    let plan = store.get_usage_plan(&args.plan).await?;
+    .map_err(refused)?;
+    let plan = plans::get_usage_plan(&store, &args.plan)
+        .await
+        .map_err(refused)?;
     let start =
         tollgate_limits::parse_date(&args.from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     match args.output {
@@ -331,14 +360,10 @@ mod tests {
 
     #[test]
     fn throttle_specs() {
-        assert_eq!(
-            parse_throttle("0.5,1"),
-            Some(ThrottleSettings {
-                burst_limit: 1,
-                rate_limit: 0.5
-            })
-        );
-        assert_eq!(parse_throttle("x,1"), None);
-        assert_eq!(parse_throttle("-1,1"), None);
+        let limits = |spec: &str| parse_throttle(spec).map(|t| (t.rate_limit, t.burst_limit));
+        assert_eq!(limits("0.5,1"), Some((Some(0.5), Some(1))));
+        assert_eq!(limits("x,1"), None);
+        // A negative rate is CreateUsagePlan's to refuse, with its text.
+        assert_eq!(limits("-1,1"), Some((Some(-1.0), Some(1))));
     }
 }

@@ -488,3 +488,196 @@ async fn bad_management_requests_get_awss_errors_and_change_nothing() {
             .is_empty()
     );
 }
+
+/// One request with the key, no retries (each one counts against the quota).
+async fn keyed_once(served: &Served, key: &str) -> u16 {
+    served
+        .http
+        .send(
+            http::Method::GET,
+            &served.url("/keyed"),
+            &[("x-api-key", key)],
+            "",
+        )
+        .await
+        .status
+        .as_u16()
+}
+
+fn replace_remaining(value: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::Replace)
+        .path("/remaining")
+        .value(value)
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn update_usage_moves_the_remaining_quota_now_and_after_a_restart() {
+    let mut served = Served::start(&keyed_api(), "managed");
+    let sdk = client(&served);
+    let value = "extended-key-0123456789";
+    let key_id = sdk
+        .create_api_key()
+        .name("extended")
+        .enabled(true)
+        .value(value)
+        .send()
+        .await
+        .expect("key")
+        .id()
+        .unwrap()
+        .to_owned();
+    let daily = |limit| {
+        QuotaSettings::builder()
+            .limit(limit)
+            .period(QuotaPeriodType::Day)
+            .build()
+    };
+    let plan_id = sdk
+        .create_usage_plan()
+        .name("two a day")
+        .api_stages(ApiStage::builder().api_id(&served.id).stage("prod").build())
+        .quota(daily(2))
+        .send()
+        .await
+        .expect("plan")
+        .id()
+        .unwrap()
+        .to_owned();
+    sdk.create_usage_plan_key()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .key_type("API_KEY")
+        .send()
+        .await
+        .expect("plan key");
+    assert_eq!(keyed_until(&served, value, 200).await.status, 200);
+    assert_eq!(keyed_once(&served, value).await, 200);
+    assert_eq!(keyed_until(&served, value, 429).await.status, 429);
+
+    // Three more today: the answer is the key's usage in the current window, and the running
+    // gateway admits exactly three more requests at once.
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let usage = sdk
+        .update_usage()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .patch_operations(replace_remaining("3"))
+        .send()
+        .await
+        .expect("update usage");
+    assert_eq!(usage.usage_plan_id(), Some(plan_id.as_str()));
+    assert_eq!(
+        (usage.start_date(), usage.end_date()),
+        (Some(&*day), Some(&*day))
+    );
+    assert_eq!(
+        usage.items().and_then(|m| m.get(&key_id)),
+        Some(&vec![vec![2, 3]])
+    );
+    for n in 1..=3 {
+        assert_eq!(keyed_once(&served, value).await, 200, "request {n}");
+    }
+    assert_eq!(keyed_once(&served, value).await, 429);
+    let usage = sdk
+        .get_usage()
+        .usage_plan_id(&plan_id)
+        .start_date(&day)
+        .end_date(&day)
+        .send()
+        .await
+        .expect("usage");
+    assert_eq!(
+        usage.items().and_then(|m| m.get(&key_id)),
+        Some(&vec![vec![5, 0]])
+    );
+
+    // One more, then a restart: the extension is stored, not only in the live counters.
+    let usage = sdk
+        .update_usage()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .patch_operations(replace_remaining("1"))
+        .send()
+        .await
+        .expect("update usage");
+    assert_eq!(
+        usage.items().and_then(|m| m.get(&key_id)),
+        Some(&vec![vec![5, 1]])
+    );
+    served.server.terminate();
+    let api = served._dir.path().join("api.json");
+    served.server = common::Tollgate::start(
+        &served._dir.path().join("data"),
+        &["--api", api.to_str().unwrap(), "--stage", "prod"],
+    );
+    let sdk = client(&served);
+    assert_eq!(keyed_until(&served, value, 200).await.status, 200);
+    assert_eq!(keyed_once(&served, value).await, 429);
+    let usage = sdk
+        .get_usage()
+        .usage_plan_id(&plan_id)
+        .start_date(&day)
+        .end_date(&day)
+        .send()
+        .await
+        .expect("usage");
+    assert_eq!(
+        usage.items().and_then(|m| m.get(&key_id)),
+        Some(&vec![vec![6, 0]])
+    );
+
+    // What UpdateUsage refuses.
+    let e = sdk
+        .update_usage()
+        .usage_plan_id(&plan_id)
+        .key_id(&key_id)
+        .patch_operations(
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path("/used")
+                .value("1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("BadRequestException"),
+            Some("Invalid patch path /used")
+        )
+    );
+    let e = sdk
+        .update_usage()
+        .usage_plan_id(&plan_id)
+        .key_id("nokey00000")
+        .patch_operations(replace_remaining("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("NotFoundException"), "{e:?}");
+    let e = sdk
+        .update_usage()
+        .usage_plan_id("noplan")
+        .key_id(&key_id)
+        .patch_operations(replace_remaining("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("NotFoundException"),
+            Some("Invalid Usage Plan ID specified")
+        )
+    );
+}

@@ -172,6 +172,30 @@ async fn unknown_operations_get_awss_error_shape() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_operation_missing_under_a_served_path_gets_the_same_shape() {
+    let served = Served::start(&petstore(), "exported");
+    let admin = served.server.admin;
+    let id = &served.id;
+    for (method, path) in [
+        (http::Method::PUT, "/apikeys".to_owned()),
+        (http::Method::GET, format!("/restapis/{id}/nothing-here")),
+        (http::Method::POST, "/usageplans/p/usage".to_owned()),
+    ] {
+        let r = served
+            .http
+            .send(method.clone(), &format!("http://{admin}{path}"), &[], "")
+            .await;
+        assert_eq!(r.status, 404, "{method} {path}");
+        assert_eq!(
+            r.header("x-amzn-ErrorType"),
+            Some("UnknownOperationException"),
+            "{method} {path}"
+        );
+        assert_eq!(r.text(), r#"{"message":"Unknown operation"}"#);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_account_reports_the_gateways_throttle_and_keeps_its_settings() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

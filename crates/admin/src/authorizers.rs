@@ -1,5 +1,5 @@
 //! `/restapis/{id}/authorizers`: CreateAuthorizer, GetAuthorizer(s), UpdateAuthorizer and
-//! DeleteAuthorizer. (TestInvokeAuthorizer, POST on an authorizer, is not served yet.)
+//! DeleteAuthorizer. TestInvokeAuthorizer (POST on an authorizer) is in [`crate::test_invoke`].
 //!
 //! An authorizer is checked as AWS checks it (its type, a Lambda invocation URI for TOKEN and
 //! REQUEST, a header token source for TOKEN and COGNITO_USER_POOLS, request identity sources,
@@ -21,7 +21,7 @@ use crate::patch::{PatchBody, PatchOperation};
 use crate::{ApiError, Call, Reply, page, parts};
 
 /// AWS's 404 for an unknown authorizer, also its answer for any authorizer of an unknown API.
-const NO_AUTHORIZER: &str = "Invalid Authorizer identifier specified";
+pub(crate) const NO_AUTHORIZER: &str = "Invalid Authorizer identifier specified";
 
 /// The authorizer types, as AWS lists them.
 const TYPES: [&str; 3] = ["TOKEN", "REQUEST", "COGNITO_USER_POOLS"];

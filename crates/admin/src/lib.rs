@@ -14,7 +14,9 @@
 //! (`/domainnames`, `/domainnames/{name}/basepathmappings`), client certificates
 //! (`/clientcertificates`), VPC links (`/vpclinks`), tags (`/tags/{arn}`), SDK types
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
-//! running gateway picks changes up within its poll interval.
+//! running gateway picks changes up within its poll interval. TestInvokeMethod and
+//! TestInvokeAuthorizer run the current definition on the gateway given with
+//! [`ManagementApi::with_gateway`].
 
 mod account;
 mod authorizers;
@@ -38,9 +40,12 @@ pub mod restapis;
 mod sdk_types;
 pub mod stages;
 mod tags;
+mod test_invoke;
 pub mod usage;
 mod validators;
 mod vpc_links;
+
+use std::sync::Arc;
 
 use http::{Method, StatusCode};
 use serde::Serialize;
@@ -152,7 +157,8 @@ impl Default for AccountThrottle {
 pub struct ManagementApi {
     store: SqliteStore,
     throttle: AccountThrottle,
-    gateway: Option<std::sync::Arc<tollgate_engine::Gateway>>,
+    /// The data plane this API runs beside (see [`ManagementApi::with_gateway`]).
+    gateway: Option<Arc<tollgate_engine::Gateway>>,
 }
 
 impl ManagementApi {
@@ -166,11 +172,10 @@ impl ManagementApi {
 
     /// The data plane this API runs beside: UpdateUsage then applies to its live quota counters
     /// at once (without it, only the stored extension changes, which a gateway reads when it
-    /// starts).
-    pub fn with_gateway(
-        mut self,
-        gateway: std::sync::Arc<tollgate_engine::Gateway>,
-    ) -> ManagementApi {
+    /// starts), and TestInvokeMethod and TestInvokeAuthorizer run on its own upstream connection
+    /// pools and function host, against each API's current (undeployed) definition (without it
+    /// they answer 400 `BadRequestException`).
+    pub fn with_gateway(mut self, gateway: Arc<tollgate_engine::Gateway>) -> ManagementApi {
         self.gateway = Some(gateway);
         self
     }
@@ -271,6 +276,12 @@ impl ManagementApi {
             [id] if m == Method::PATCH => restapis::update(store, call, id).await,
             [id] if m == Method::PUT => restapis::put(store, call, id).await,
             [id] if m == Method::DELETE => restapis::delete(store, id).await,
+            [id, "resources", rid, "methods", verb] if m == Method::POST => {
+                test_invoke::method(store, self.gateway.as_deref(), call, id, rid, verb).await
+            }
+            [id, "authorizers", authorizer] if m == Method::POST => {
+                test_invoke::authorizer(store, self.gateway.as_deref(), call, id, authorizer).await
+            }
             [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
             [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
             [id, "stages", stage, "exports", kind] if m == Method::GET => {

@@ -1,5 +1,6 @@
 //! `/restapis/{id}/resources/{rid}/methods/{verb}/...`: PutMethod, GetMethod, UpdateMethod,
-//! DeleteMethod; method responses; the integration and its responses.
+//! DeleteMethod; method responses; the integration and its responses. TestInvokeMethod (POST on
+//! a method) is in [`crate::test_invoke`].
 
 use std::collections::BTreeMap;
 
@@ -16,7 +17,7 @@ use crate::patch::{PatchBody, PatchOperation};
 use crate::resources::{find, find_mut};
 use crate::{ApiError, Call, Reply};
 
-const NO_METHOD: &str = "Invalid Method identifier specified";
+pub(crate) const NO_METHOD: &str = "Invalid Method identifier specified";
 const NO_INTEGRATION: &str = "Invalid Integration identifier specified";
 const NO_RESPONSE: &str = "Invalid Response status code specified";
 

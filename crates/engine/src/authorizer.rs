@@ -49,6 +49,8 @@ pub struct LambdaAuthorizer {
     kind: Kind,
     function: UriTemplate,
     sources: Vec<Source>,
+    /// The identity source expressions as written (`method.request.header.Auth`), for the log.
+    source_names: Vec<String>,
     validation: Option<fancy_regex::Regex>,
     cache: ResultCache<Answer>,
 }
@@ -58,6 +60,8 @@ pub struct LambdaAuthorizer {
 struct Answer {
     principal_id: String,
     policy: PolicyDocument,
+    /// The `policyDocument` as the function sent it (JSON text), for TestInvokeAuthorizer.
+    policy_text: String,
     context: Vec<(String, String)>,
     usage_identifier_key: Option<String>,
 }
@@ -88,6 +92,7 @@ impl LambdaAuthorizer {
             .and_then(lambda_function_in_uri)
             .ok_or_else(|| err("authorizerUri is not a Lambda function's invocation URI".into()))?;
         let mut sources = Vec::new();
+        let mut source_names = Vec::new();
         for s in a
             .identity_source
             .as_deref()
@@ -108,6 +113,7 @@ impl LambdaAuthorizer {
                 return Err(err(format!("invalid identity source '{s}'")));
             };
             sources.push(source);
+            source_names.push(s.to_owned());
         }
         if kind == Kind::Token && !matches!(sources.as_slice(), [Source::Header(_)]) {
             return Err(err(
@@ -128,6 +134,7 @@ impl LambdaAuthorizer {
             kind,
             function: UriTemplate::parse(function),
             sources,
+            source_names,
             validation,
             cache: ResultCache::for_authorizer(a),
         }))
@@ -140,9 +147,67 @@ impl LambdaAuthorizer {
         functions: Option<&dyn Functions>,
         ctx: &mut RequestContext,
     ) -> Result<(), GatewayError> {
-        let unauthorized =
-            || GatewayError::new(GatewayResponseType::Unauthorized).with_message("Unauthorized");
+        let started = Instant::now();
+        let (answer, method_arn) = self.answer(functions, ctx, true).await?;
+        evaluate(&answer, &method_arn, ctx)?;
+        ctx.usage_identifier_key = answer.usage_identifier_key.clone();
+        ctx.authorizer = Some(Arc::new(AuthorizerOutput {
+            principal_id: Some(answer.principal_id.clone()),
+            context: answer.context.clone(),
+            claims: None,
+            latency_ms: Some(started.elapsed().as_millis() as u64),
+        }));
+        Ok(())
+    }
+
+    /// TestInvokeAuthorizer: runs the authorizer for a simulated request as the phase does, but
+    /// without its result cache, and reports what the function answered even when the policy
+    /// denies (see [`Trial`]). The execution log is written to `ctx`.
+    pub async fn trial(
+        &self,
+        functions: Option<&dyn Functions>,
+        ctx: &mut RequestContext,
+    ) -> Trial {
+        let (answer, method_arn) = match self.answer(functions, ctx, false).await {
+            Ok(a) => a,
+            Err(e) => {
+                return Trial {
+                    outcome: Err(e),
+                    principal_id: None,
+                    policy: None,
+                    context: Vec::new(),
+                };
+            }
+        };
+        Trial {
+            outcome: evaluate(&answer, &method_arn, ctx),
+            principal_id: Some(answer.principal_id.clone()),
+            policy: Some(answer.policy_text.clone()),
+            context: answer.context.clone(),
+        }
+    }
+
+    /// The identity checks, then the (cached, when `use_cache`) answer of the function for this
+    /// request, and the method ARN it is evaluated against.
+    async fn answer(
+        &self,
+        functions: Option<&dyn Functions>,
+        ctx: &RequestContext,
+        use_cache: bool,
+    ) -> Result<(Arc<Answer>, String), GatewayError> {
+        let unauthorized = || {
+            ctx.log(|| format!("Unauthorized request: {}", ctx.request_id));
+            ctx.log(|| "Unauthorized".to_owned());
+            GatewayError::new(GatewayResponseType::Unauthorized).with_message("Unauthorized")
+        };
+        ctx.log(|| {
+            format!(
+                "Starting authorizer: {} for request: {}",
+                self.id, ctx.request_id
+            )
+        });
         let values: Vec<Option<String>> = self.sources.iter().map(|s| value(s, ctx)).collect();
+        ctx.log(|| format!("Incoming identity: {}", self.logged_identity(&values)));
         let present = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
         match self.kind {
             Kind::Token => {
@@ -168,7 +233,7 @@ impl LambdaAuthorizer {
                 .with_status(414)
                 .with_message("Request-URI Too Long"));
         }
-        let cache_key = self.cache.enabled().then(|| {
+        let cache_key = (use_cache && self.cache.enabled()).then(|| {
             let mut k = ctx.stage.clone();
             for v in &values {
                 k.push('\u{0}');
@@ -176,7 +241,6 @@ impl LambdaAuthorizer {
             }
             k
         });
-        let started = Instant::now();
         let cached = cache_key.as_ref().and_then(|k| self.cache.get(k));
         let answer = match cached {
             Some(a) => a,
@@ -188,31 +252,30 @@ impl LambdaAuthorizer {
                 answer
             }
         };
-        let mut facts = RequestFacts::new(ctx.connection.peer.ip(), SystemTime::now());
-        facts.user_agent = ctx.user_agent.clone();
-        facts.secure_transport = ctx.connection.tls;
-        match answer
-            .policy
-            .evaluate(tollgate_policy::INVOKE_ACTION, &method_arn, &facts)
-        {
-            Decision::Allow => {}
-            Decision::ExplicitDeny => {
-                return Err(GatewayError::new(GatewayResponseType::AccessDenied)
-                    .with_message(messages::authorizer_denied(true)));
-            }
-            Decision::ImplicitDeny => {
-                return Err(GatewayError::new(GatewayResponseType::AccessDenied)
-                    .with_message(messages::authorizer_denied(false)));
+        ctx.log(|| {
+            format!(
+                "Using valid authorizer policy for principal: {}",
+                masked(&answer.principal_id)
+            )
+        });
+        ctx.log(|| "Successfully completed authorizer execution".to_owned());
+        Ok((answer, method_arn))
+    }
+
+    /// `Incoming identity` as AWS logs it: a TOKEN's token, a REQUEST authorizer's sources as
+    /// `{expression=value}`; values masked.
+    fn logged_identity(&self, values: &[Option<String>]) -> String {
+        match self.kind {
+            Kind::Token => masked(values.first().and_then(Option::as_deref).unwrap_or("")),
+            Kind::Request => {
+                crate::context::logged_map(self.source_names.iter().zip(values).map(|(name, v)| {
+                    (
+                        name.as_str(),
+                        std::borrow::Cow::Owned(masked(v.as_deref().unwrap_or(""))),
+                    )
+                }))
             }
         }
-        ctx.usage_identifier_key = answer.usage_identifier_key.clone();
-        ctx.authorizer = Some(Arc::new(AuthorizerOutput {
-            principal_id: Some(answer.principal_id.clone()),
-            context: answer.context.clone(),
-            claims: None,
-            latency_ms: Some(started.elapsed().as_millis() as u64),
-        }));
-        Ok(())
     }
 
     async fn invoke(
@@ -222,10 +285,17 @@ impl LambdaAuthorizer {
         method_arn: &str,
         values: &[Option<String>],
     ) -> Result<Answer, GatewayError> {
-        let config_error = || GatewayError::new(GatewayResponseType::AuthorizerConfigurationError);
+        let config_error = || {
+            ctx.log(|| "AuthorizerConfigurationException".to_owned());
+            GatewayError::new(GatewayResponseType::AuthorizerConfigurationError)
+        };
+        let failed = |reason: &str| {
+            ctx.log(|| format!("Execution failed due to configuration error: {reason}"));
+            config_error()
+        };
         let Some(functions) = functions else {
             tracing::warn!(request_id = %ctx.request_id, authorizer = %self.id, "Lambda authorizer but no function host");
-            return Err(config_error());
+            return Err(failed("Authorizer error"));
         };
         let event = match self.kind {
             Kind::Token => serde_json::to_vec(&TokenEvent {
@@ -237,6 +307,7 @@ impl LambdaAuthorizer {
         }
         .map_err(|_| config_error())?;
         let function = self.function_name(ctx);
+        crate::integration::lambda::log_invocation(ctx, &function, &event);
         let output = match tokio::time::timeout(
             INVOKE_TIMEOUT,
             functions.invoke(&function, bytes::Bytes::from(event), &ctx.trace_id),
@@ -246,25 +317,33 @@ impl LambdaAuthorizer {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => {
                 tracing::warn!(request_id = %ctx.request_id, authorizer = %self.id, error = %e, "authorizer invocation failed");
-                return Err(config_error());
+                return Err(failed("Authorizer error"));
             }
             Err(_) => {
                 tracing::warn!(request_id = %ctx.request_id, authorizer = %self.id, "authorizer timed out");
-                return Err(config_error());
+                return Err(failed("Authorizer error"));
             }
         };
+        ctx.log(|| {
+            format!(
+                "Authorizer result body before parsing: {}",
+                crate::context::logged_value(&String::from_utf8_lossy(&output.payload))
+            )
+        });
         let payload: Value = serde_json::from_slice(&output.payload).unwrap_or(Value::Null);
         if output.function_error {
             if payload.get("errorMessage").and_then(Value::as_str) == Some("Unauthorized") {
+                ctx.log(|| format!("Unauthorized request: {}", ctx.request_id));
+                ctx.log(|| "Unauthorized".to_owned());
                 return Err(GatewayError::new(GatewayResponseType::Unauthorized)
                     .with_message("Unauthorized"));
             }
             tracing::warn!(request_id = %ctx.request_id, authorizer = %self.id, "authorizer function failed");
-            return Err(config_error());
+            return Err(failed("Authorizer error"));
         }
         parse_answer(&payload).map_err(|reason| {
             tracing::warn!(request_id = %ctx.request_id, authorizer = %self.id, %reason, "invalid authorizer answer");
-            config_error()
+            failed(&format!("Invalid JSON in response: {reason}"))
         })
     }
 
@@ -283,6 +362,49 @@ impl LambdaAuthorizer {
         }
         out
     }
+}
+
+/// What [`LambdaAuthorizer::trial`] found: the outcome the request would have had, and what
+/// the function answered (when it gave a valid answer).
+#[derive(Debug)]
+pub struct Trial {
+    pub outcome: Result<(), GatewayError>,
+    pub principal_id: Option<String>,
+    /// The `policyDocument` the function returned, as JSON text.
+    pub policy: Option<String>,
+    /// The `context` the function returned, values stringified.
+    pub context: Vec<(String, String)>,
+}
+
+/// Evaluates the answer's policy for `method_arn`: 403 unless it allows.
+fn evaluate(answer: &Answer, method_arn: &str, ctx: &RequestContext) -> Result<(), GatewayError> {
+    let mut facts = RequestFacts::new(ctx.connection.peer.ip(), SystemTime::now());
+    facts.user_agent = ctx.user_agent.clone();
+    facts.secure_transport = ctx.connection.tls;
+    let explicit = match answer
+        .policy
+        .evaluate(tollgate_policy::INVOKE_ACTION, method_arn, &facts)
+    {
+        Decision::Allow => return Ok(()),
+        Decision::ExplicitDeny => true,
+        Decision::ImplicitDeny => false,
+    };
+    // Unconfirmed wording for the execution log's line.
+    ctx.log(|| "The client is not authorized to perform this operation.".to_owned());
+    Err(GatewayError::new(GatewayResponseType::AccessDenied)
+        .with_message(messages::authorizer_denied(explicit)))
+}
+
+/// A secret as AWS's execution logs show it: all but the last 6 characters as `*` (shorter
+/// values entirely; how AWS masks those is unconfirmed).
+pub fn masked(secret: &str) -> String {
+    let n = secret.chars().count();
+    if n <= 6 {
+        return "*".repeat(n);
+    }
+    let mut out = "*".repeat(n - 6);
+    out.extend(secret.chars().skip(n - 6));
+    out
 }
 
 fn value(source: &Source, ctx: &RequestContext) -> Option<String> {
@@ -309,6 +431,7 @@ fn parse_answer(v: &Value) -> Result<Answer, String> {
         _ => return Err("principalId is missing".into()),
     };
     let policy = v.get("policyDocument").ok_or("policyDocument is missing")?;
+    let policy_text = policy.to_string();
     let policy = PolicyDocument::from_value(policy, ParseOptions::default())
         .map_err(|e| format!("policyDocument: {e}"))?;
     let mut context = Vec::new();
@@ -336,6 +459,7 @@ fn parse_answer(v: &Value) -> Result<Answer, String> {
     Ok(Answer {
         principal_id,
         policy,
+        policy_text,
         context,
         usage_identifier_key,
     })

@@ -11,7 +11,7 @@ use std::time::Duration;
 use http::{HeaderName, StatusCode};
 use tollgate_model::{
     ApiDefinition, ApiKeySource, AuthorizationType, ContentHandling, HttpMethod, Integration,
-    IntegrationType, PassthroughBehavior, Stage,
+    IntegrationType, Method, PassthroughBehavior, Resource, Stage,
 };
 
 use crate::gateway_response::GatewayResponses;
@@ -494,6 +494,45 @@ fn compile_integration(
     })
 }
 
+/// Compiles one method of `definition` (`verb` on `resource`): its integration and responses,
+/// its request validation. Its authorization is left `None` for the caller to decide (a deployment
+/// resolves the method's authorizer; a test invocation skips authorization).
+pub(crate) fn compile_method(
+    definition: &ApiDefinition,
+    resource: &Resource,
+    verb: HttpMethod,
+    method: &Method,
+    models: &mut crate::validation::ModelCache<'_>,
+) -> Result<CompiledMethod, CompileError> {
+    let declared: HashSet<&str> = method.method_responses.keys().map(String::as_str).collect();
+    let integration = match &method.method_integration {
+        Some(i) => compile_integration(i, &declared, &resource.path, verb)?,
+        None => {
+            return Err(CompileError::Integration {
+                path: resource.path.clone(),
+                verb,
+                reason: "No integration defined for method".to_owned(),
+            });
+        }
+    };
+    let validation = crate::validation::MethodValidation::compile(method, definition, models)
+        .map_err(|source| CompileError::Model {
+            path: resource.path.clone(),
+            verb,
+            source,
+        })?;
+    Ok(CompiledMethod {
+        resource_id: resource.id.clone(),
+        resource_path: resource.path.clone(),
+        http_method: verb,
+        validation,
+        api_key_required: method.api_key_required,
+        authorization: MethodAuthorization::None,
+        method_key: tollgate_limits::method_key(&resource.path, verb.as_str()),
+        integration,
+    })
+}
+
 /// Compiles `definition` (a deployment's snapshot) as served by `stage`.
 pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStage, CompileError> {
     let mut router = Router::new();
@@ -525,26 +564,8 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
     }
     for resource in &definition.resources {
         for (verb, method) in &resource.resource_methods {
-            let declared: HashSet<&str> =
-                method.method_responses.keys().map(String::as_str).collect();
-            let integration = match &method.method_integration {
-                Some(i) => compile_integration(i, &declared, &resource.path, *verb)?,
-                None => {
-                    return Err(CompileError::Integration {
-                        path: resource.path.clone(),
-                        verb: *verb,
-                        reason: "No integration defined for method".to_owned(),
-                    });
-                }
-            };
-            let validation =
-                crate::validation::MethodValidation::compile(method, definition, &mut models)
-                    .map_err(|source| CompileError::Model {
-                        path: resource.path.clone(),
-                        verb: *verb,
-                        source,
-                    })?;
-            let authorization = match method.authorization_type {
+            let mut compiled = compile_method(definition, resource, *verb, method, &mut models)?;
+            compiled.authorization = match method.authorization_type {
                 AuthorizationType::None => MethodAuthorization::None,
                 AuthorizationType::Custom => {
                     let found = method
@@ -584,16 +605,6 @@ pub fn compile(definition: &ApiDefinition, stage: &Stage) -> Result<CompiledStag
                     }
                 }
                 AuthorizationType::AwsIam => MethodAuthorization::Iam,
-            };
-            let compiled = CompiledMethod {
-                resource_id: resource.id.clone(),
-                resource_path: resource.path.clone(),
-                http_method: *verb,
-                validation,
-                api_key_required: method.api_key_required,
-                authorization,
-                method_key: tollgate_limits::method_key(&resource.path, verb.as_str()),
-                integration,
             };
             router
                 .insert(&resource.path, *verb, Arc::new(compiled))

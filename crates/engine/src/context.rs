@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use http::HeaderMap;
@@ -51,6 +51,72 @@ pub struct RequestContext {
     pub authorizer: Option<Arc<AuthorizerOutput>>,
     /// A Lambda authorizer's `usageIdentifierKey` (the API key, with `apiKeySource: AUTHORIZER`).
     pub usage_identifier_key: Option<String>,
+    /// Set for a simulated request (TestInvokeMethod, TestInvokeAuthorizer; see
+    /// [`crate::test_invoke`]): the execution log the phases write to. `None` for requests that
+    /// arrived on a connection, which log nothing here and pay one branch per log point.
+    pub test_invoke: Option<Arc<ExecutionLog>>,
+}
+
+/// AWS's execution log of one simulated request: `{timestamp} : {message}` lines, as
+/// TestInvokeMethod and TestInvokeAuthorizer return them in `log`.
+#[derive(Debug, Default)]
+pub struct ExecutionLog {
+    lines: Mutex<Vec<String>>,
+}
+
+/// AWS cuts a logged value (headers, bodies) after this many characters and appends
+/// ` [TRUNCATED]` (the exact limit is unconfirmed; recorded logs show the marker).
+pub const LOGGED_VALUE_LIMIT: usize = 1000;
+
+impl ExecutionLog {
+    /// Appends `message`, stamped with the current time in AWS's format
+    /// (`Sun May 07 05:37:15 UTC 2017`).
+    pub fn push(&self, message: &str) {
+        let format = time::macros::format_description!(
+            "[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]"
+        );
+        let stamp = time::OffsetDateTime::now_utc()
+            .format(format)
+            .unwrap_or_default();
+        let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        lines.push(format!("{stamp} : {message}"));
+    }
+
+    /// The whole log: `Execution log for request {request_id}`, the lines, and a final newline.
+    pub fn render(&self, request_id: &str) -> String {
+        let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = format!("Execution log for request {request_id}\n");
+        for line in lines.iter() {
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `value` as AWS logs it: cut after [`LOGGED_VALUE_LIMIT`] characters with ` [TRUNCATED]`.
+pub fn logged_value(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(LOGGED_VALUE_LIMIT) {
+        Some((at, _)) => std::borrow::Cow::Owned(format!("{} [TRUNCATED]", &value[..at])),
+        None => std::borrow::Cow::Borrowed(value),
+    }
+}
+
+/// Pairs as AWS's logs print maps (Java's `Map.toString`): `{a=1, b=2}`.
+pub fn logged_map<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, std::borrow::Cow<'a, str>)>,
+) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&v);
+    }
+    out.push('}');
+    out
 }
 
 /// Who is calling, as far as keys and signatures tell (`$context.identity.*`; unset is null).
@@ -148,7 +214,27 @@ impl RequestContext {
             identity: CallerIdentity::default(),
             authorizer: None,
             usage_identifier_key: None,
+            test_invoke: None,
         }
+    }
+
+    /// Writes `message()` to the execution log of a simulated request; does nothing (and does
+    /// not build the message) for a real one.
+    pub fn log(&self, message: impl FnOnce() -> String) {
+        if let Some(log) = &self.test_invoke {
+            log.push(&message());
+        }
+    }
+
+    /// Whether anything reads the execution log (build costly messages only then).
+    pub fn logging(&self) -> bool {
+        self.test_invoke.is_some()
+    }
+
+    /// Whether the request is simulated (a test invocation) rather than one that arrived on a
+    /// connection: no client address, no `X-Forwarded-*` headers.
+    pub fn simulated(&self) -> bool {
+        self.test_invoke.is_some()
     }
 
     /// A context for rendering outside any request (gateway responses before a stage is known).

@@ -104,6 +104,67 @@ fn lowercase_static(name: &'static str) -> &'static str {
     }
 }
 
+/// A header name as AWS spells it where the spelling shows (TestInvokeMethod's `headers` and
+/// execution logs): its own headers as it writes them (`x-amzn-ErrorType`, `x-amzn-RequestId`,
+/// `x-amzn-Remapped-Server`, `X-Amzn-Trace-Id`), any other Title-Cased (`Content-Type`).
+/// HeaderMaps keep names in lower case, so a backend's or function's own spelling is not known.
+pub fn aws_spelling(name: &str) -> String {
+    let fixed = match name {
+        "x-amzn-errortype" => Some("x-amzn-ErrorType"),
+        "x-amzn-requestid" => Some("x-amzn-RequestId"),
+        "x-amz-apigw-id" => Some("x-amz-apigw-id"),
+        "x-amzn-apigateway-api-id" => Some("x-amzn-apigateway-api-id"),
+        "x-amzn-remapped-x-amzn-requestid" => Some("x-amzn-Remapped-x-amzn-RequestId"),
+        "x-amzn-remapped-content-md5" => Some("x-amzn-Remapped-Content-MD5"),
+        "x-amzn-remapped-www-authenticate" => Some("x-amzn-Remapped-WWW-Authenticate"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return f.to_owned();
+    }
+    if let Some(rest) = name.strip_prefix("x-amzn-remapped-") {
+        return format!("x-amzn-Remapped-{}", title_case(rest));
+    }
+    title_case(name)
+}
+
+/// `content-type` → `Content-Type`.
+pub fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+/// Headers as AWS's execution log prints them: `{Content-Type=application/json, X-A=1,2}` (names
+/// in AWS's spelling, several values comma-joined), cut like any logged value.
+pub fn logged(headers: &HeaderMap) -> String {
+    let pairs: Vec<(String, String)> = headers
+        .keys()
+        .map(|name| {
+            let values: Vec<String> = headers
+                .get_all(name)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            (aws_spelling(name.as_str()), values.join(","))
+        })
+        .collect();
+    let text = crate::context::logged_map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), std::borrow::Cow::Borrowed(v.as_str()))),
+    );
+    crate::context::logged_value(&text).into_owned()
+}
+
 pub const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 pub const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 pub const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
@@ -132,5 +193,22 @@ mod tests {
         assert!(out.get("transfer-encoding").is_none());
         assert_eq!(out.get_all("set-cookie").iter().count(), 2);
         assert_eq!(out.get("x-custom").unwrap(), "v");
+    }
+
+    #[test]
+    fn names_are_spelled_as_aws_shows_them() {
+        assert_eq!(aws_spelling("content-type"), "Content-Type");
+        assert_eq!(aws_spelling("x-amzn-trace-id"), "X-Amzn-Trace-Id");
+        assert_eq!(aws_spelling("x-amzn-errortype"), "x-amzn-ErrorType");
+        assert_eq!(
+            aws_spelling("x-amzn-remapped-server"),
+            "x-amzn-Remapped-Server"
+        );
+        let mut h = HeaderMap::new();
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        h.append("x-multi", HeaderValue::from_static("a"));
+        h.append("x-multi", HeaderValue::from_static("b"));
+        assert_eq!(logged(&h), "{Content-Type=text/plain, X-Multi=a,b}");
+        assert_eq!(logged(&HeaderMap::new()), "{}");
     }
 }

@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod resource_policy;
 pub mod router;
 pub mod templates;
+pub mod test_invoke;
 pub mod upstream;
 pub mod validation;
 

@@ -1,7 +1,7 @@
 //! Test functions built with AWS's own Rust runtime crates (`lambda_runtime`, `lambda_http`), and
 //! helpers that build and locate them, for tests across the workspace.
 //!
-//! Binaries (see each file's doc comment): `echo`, `http`, `fail`, `crash`, `sleep`.
+//! Binaries (see each file's doc comment): `echo`, `http`, `fail`, `crash`, `sleep`, `authorizer`.
 //!
 //! ```no_run
 //! let echo = tollgate_testfns::binary("echo");
@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The names of the test function binaries.
-pub const FUNCTIONS: &[&str] = &["echo", "http", "fail", "crash", "sleep"];
+pub const FUNCTIONS: &[&str] = &["echo", "http", "fail", "crash", "sleep", "authorizer"];
 
 /// The target profile directory (`target/debug`, ...) the running test binary was built into,
 /// or the same profile under `CARGO_TARGET_DIR` when that is set.

@@ -178,6 +178,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             functions: functions.clone(),
             auth: admin_auth,
             api: tollgate_admin::ManagementApi::new(store.clone())
+                // UpdateUsage reaches the live counters; TestInvokeMethod/TestInvokeAuthorizer
+                // run on the data plane's own runtime.
                 .with_gateway(gateway.clone())
                 .with_account_throttle(tollgate_admin::AccountThrottle {
                     rate: args.account_rate,

@@ -21,7 +21,7 @@ use tollgate_model::GatewayResponseType;
 use crate::binary;
 use crate::body::{self, Body, BoxError, MAX_PAYLOAD};
 use crate::compile::{Destination, HttpIntegration, Source, UriPart};
-use crate::context::RequestContext;
+use crate::context::{RequestContext, logged_value};
 use crate::gateway_response::GatewayError;
 use crate::headers::{self, APPLICATION_JSON, X_AMZN_APIGATEWAY_API_ID, X_AMZN_TRACE_ID};
 use crate::integration::{
@@ -173,6 +173,26 @@ pub async fn invoke(
         out_headers.insert(X_AMZN_APIGATEWAY_API_ID, v);
     }
 
+    if ctx.logging() {
+        // A simulated request's body is in memory already: read it for the log.
+        let bytes = crate::pipeline::read_body(request_body).await?;
+        ctx.log(|| format!("Endpoint request URI: {uri}"));
+        ctx.log(|| {
+            format!(
+                "Endpoint request headers: {}",
+                headers::logged(&out_headers)
+            )
+        });
+        ctx.log(|| {
+            format!(
+                "Endpoint request body after transformations: {}",
+                logged_value(&String::from_utf8_lossy(&bytes))
+            )
+        });
+        ctx.log(|| format!("Sending request to {uri}"));
+        request_body = body::full(bytes);
+    }
+
     // Client body errors are marked so that they are not taken for the backend's failures.
     let request_body = request_body.map_err(|e| -> BoxError { Box::new(ClientBodyError(e)) });
     let mut backend_request = Request::new(body::boxed(Limited::new(request_body, MAX_PAYLOAD)));
@@ -181,10 +201,33 @@ pub async fn invoke(
     *backend_request.headers_mut() = out_headers;
 
     let client = upstream.client(integration.insecure_tls);
+    let started = std::time::Instant::now();
     let (parts, bytes) = match exchange(client, backend_request, integration.timeout).await {
         Ok(r) => r,
-        Err(e) => return Err(e.into_gateway_error(ctx)),
+        Err(e) => {
+            ctx.log(|| e.logged());
+            return Err(e.into_gateway_error(ctx));
+        }
     };
+    ctx.log(|| {
+        format!(
+            "Received response. Status: {}, Integration latency: {} ms",
+            parts.status.as_u16(),
+            started.elapsed().as_millis()
+        )
+    });
+    ctx.log(|| {
+        format!(
+            "Endpoint response headers: {}",
+            headers::logged(&parts.headers)
+        )
+    });
+    ctx.log(|| {
+        format!(
+            "Endpoint response body before transformations: {}",
+            logged_value(&String::from_utf8_lossy(&bytes))
+        )
+    });
 
     if integration.proxy {
         let mut response = Response::new(body::full(bytes));
@@ -194,13 +237,12 @@ pub async fn invoke(
     }
 
     let status_text = parts.status.as_str().to_owned();
-    let selected = integration
-        .responses
-        .select(&status_text)
-        .ok_or_else(GatewayError::internal)?;
-    if !selected.method_response_declared {
-        return Err(GatewayError::internal());
-    }
+    let selected = crate::integration::selected_response(
+        &integration.responses,
+        &status_text,
+        &status_text,
+        ctx,
+    )?;
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -290,6 +332,7 @@ fn build_uri(
 
 fn invalid_endpoint(ctx: &RequestContext, uri: &str) -> GatewayError {
     tracing::warn!(request_id = %ctx.request_id, uri, "Invalid endpoint address");
+    ctx.log(|| "Execution failed due to configuration error: Invalid endpoint address".to_owned());
     GatewayError::internal()
 }
 
@@ -328,6 +371,17 @@ enum ExchangeError {
 }
 
 impl ExchangeError {
+    /// The execution log's line for the failure (wording unconfirmed except for the timeout).
+    fn logged(&self) -> String {
+        match self {
+            ExchangeError::Timeout => "Execution failed due to a timeout error".to_owned(),
+            ExchangeError::RequestTooLarge | ExchangeError::ClientBody(_) => {
+                format!("Execution failed: {self}")
+            }
+            _ => format!("Execution failed due to configuration error: {self}"),
+        }
+    }
+
     /// AWS's answer: 504 past the timeout, 413 / 400 for the client's own body, 502 for the rest.
     fn into_gateway_error(self, ctx: &RequestContext) -> GatewayError {
         match self {

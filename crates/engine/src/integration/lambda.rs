@@ -209,7 +209,13 @@ pub fn proxy_event(ctx: &RequestContext, stage: &CompiledStage, input: &EventInp
         ),
         ("x-amzn-trace-id", ctx.trace_id.clone()),
     ];
-    for (name, value) in forwarded {
+    // A test invocation's event has only the headers the test gave (AWS's recorded events).
+    let forwarded = if ctx.simulated() {
+        &[][..]
+    } else {
+        &forwarded[..]
+    };
+    for (name, value) in forwarded.iter().cloned() {
         let key = event_header_name(name, input.http2);
         let existing = headers.iter().position(|(k, _)| *k == key);
         // A client-sent X-Forwarded-For is extended, as a proxy would.
@@ -439,10 +445,27 @@ pub fn proxy_response(
 ) -> Result<Response<Body>, GatewayError> {
     if result.function_error {
         tracing::warn!(request_id = %ctx.request_id, "Lambda execution failed with status 200 due to customer function error");
+        ctx.log(|| {
+            let message = serde_json::from_slice::<Value>(&result.payload)
+                .ok()
+                .and_then(|v| {
+                    v.get("errorMessage")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            format!(
+                "Lambda execution failed with status 200 due to customer function error: {message}"
+            )
+        });
         return Err(integration_failure());
     }
     let Some(parsed) = parse_proxy_response(&result.payload) else {
         tracing::warn!(request_id = %ctx.request_id, "Execution failed due to configuration error: Malformed Lambda proxy response");
+        ctx.log(|| {
+            "Execution failed due to configuration error: Malformed Lambda proxy response"
+                .to_owned()
+        });
         return Err(integration_failure());
     };
     let mut response = Response::new(body::empty());
@@ -528,16 +551,71 @@ pub async fn call(
     ctx: &RequestContext,
 ) -> Result<FunctionOutput, GatewayError> {
     let function = function_ref(integration, ctx);
+    log_invocation(ctx, &function, &payload);
+    let started = std::time::Instant::now();
     match tokio::time::timeout(
         integration.timeout,
         functions.invoke(&function, payload, &ctx.trace_id),
     )
     .await
     {
-        Err(_) => Err(GatewayError::new(GatewayResponseType::IntegrationTimeout)),
-        Ok(Err(e)) => Err(invoke_failure(&function, &e, ctx)),
-        Ok(Ok(result)) => Ok(result),
+        Err(_) => {
+            ctx.log(|| "Execution failed due to a timeout error".to_owned());
+            Err(GatewayError::new(GatewayResponseType::IntegrationTimeout))
+        }
+        Ok(Err(e)) => {
+            ctx.log(|| format!("Execution failed due to configuration error: {e}"));
+            Err(invoke_failure(&function, &e, ctx))
+        }
+        Ok(Ok(result)) => {
+            log_result(ctx, &result, started);
+            Ok(result)
+        }
     }
+}
+
+/// Lambda's Invoke URL for `function` (a name or an ARN), as AWS's execution log shows the
+/// endpoint: in the function ARN's region, else Tollgate's.
+pub fn invoke_url(function: &str) -> String {
+    let region = function
+        .strip_prefix("arn:aws:lambda:")
+        .and_then(|rest| rest.split(':').next())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(REGION);
+    format!("https://lambda.{region}.amazonaws.com/2015-03-31/functions/{function}/invocations")
+}
+
+/// The execution log's lines before a function is invoked (no `Endpoint request headers`: no
+/// HTTP request to Lambda is made, so there are none to show).
+pub(crate) fn log_invocation(ctx: &RequestContext, function: &str, payload: &[u8]) {
+    if !ctx.logging() {
+        return;
+    }
+    let url = invoke_url(function);
+    ctx.log(|| format!("Endpoint request URI: {url}"));
+    ctx.log(|| {
+        format!(
+            "Endpoint request body after transformations: {}",
+            crate::context::logged_value(&String::from_utf8_lossy(payload))
+        )
+    });
+    ctx.log(|| format!("Sending request to {url}"));
+}
+
+/// The execution log's lines for a function's answer.
+fn log_result(ctx: &RequestContext, result: &FunctionOutput, started: std::time::Instant) {
+    ctx.log(|| {
+        format!(
+            "Received response. Status: 200, Integration latency: {} ms",
+            started.elapsed().as_millis()
+        )
+    });
+    ctx.log(|| {
+        format!(
+            "Endpoint response body before transformations: {}",
+            crate::context::logged_value(&String::from_utf8_lossy(&result.payload))
+        )
+    });
 }
 
 /// Non-proxy: select the integration response by the function's `errorMessage` (empty on success).
@@ -589,13 +667,8 @@ pub fn non_proxy_response(
     } else {
         String::new()
     };
-    let selected = integration
-        .responses
-        .select(&selection)
-        .ok_or_else(GatewayError::internal)?;
-    if !selected.method_response_declared {
-        return Err(GatewayError::internal());
-    }
+    let selected =
+        crate::integration::selected_response(&integration.responses, &selection, "200", ctx)?;
     let output = crate::integration::IntegrationOutput {
         headers: None,
         body: result.payload,

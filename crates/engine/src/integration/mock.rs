@@ -30,13 +30,18 @@ pub fn invoke(
             RequestBody::Passthrough => None,
         };
     let selected = match &status_text {
-        Some(code) => mock.responses.select(code),
-        None => mock.responses.default.as_ref(),
-    }
-    .ok_or_else(GatewayError::internal)?;
-    if !selected.method_response_declared {
-        return Err(GatewayError::internal());
-    }
+        Some(code) => crate::integration::selected_response(&mock.responses, code, code, ctx)?,
+        None => match mock.responses.default.as_ref() {
+            Some(r) if r.method_response_declared => r,
+            _ => {
+                // Passthrough without a status: only the default response can answer.
+                ctx.log(|| {
+                    "Execution failed due to configuration error: No match for output mapping and no default output mapping configured".to_owned()
+                });
+                return Err(GatewayError::internal());
+            }
+        },
+    };
     let output = IntegrationOutput {
         headers: None,
         body: Bytes::new(),

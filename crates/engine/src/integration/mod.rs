@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::binary::{self, Payload};
 use crate::body::{self, Body};
-use crate::compile::{CompiledIntegrationResponse, Source};
+use crate::compile::{CompiledIntegrationResponse, IntegrationResponses, Source};
 use crate::context::RequestContext;
 use crate::gateway_response::GatewayError;
 use crate::headers::APPLICATION_JSON;
@@ -82,6 +82,35 @@ fn body_value(body: &[u8], path: Option<&str>) -> Option<String> {
         serde_json::Value::Null => None,
         other => Some(other.to_string()),
     }
+}
+
+/// The integration response `selection` (a status code, or a Lambda error message) picks; it
+/// must have a declared method response. AWS's 500 otherwise, with its execution log line
+/// (`endpoint_status`: the integration's status, as the line reports it).
+pub(crate) fn selected_response<'a>(
+    responses: &'a IntegrationResponses,
+    selection: &str,
+    endpoint_status: &str,
+    ctx: &RequestContext,
+) -> Result<&'a CompiledIntegrationResponse, GatewayError> {
+    let Some(selected) = responses.select(selection) else {
+        ctx.log(|| {
+            format!(
+                "Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: {endpoint_status}"
+            )
+        });
+        return Err(GatewayError::internal());
+    };
+    if !selected.method_response_declared {
+        ctx.log(|| {
+            format!(
+                "Execution failed due to configuration error: Output mapping refers to an invalid method response: {}",
+                selected.status.as_u16()
+            )
+        });
+        return Err(GatewayError::internal());
+    }
+    Ok(selected)
 }
 
 pub(crate) fn header_value(s: &str) -> Option<HeaderValue> {

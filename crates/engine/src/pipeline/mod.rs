@@ -12,6 +12,10 @@
 //!
 //! Authorization, API keys, throttling and caching slot in between 2 and 3 as they
 //! arrive, each as a module of its own.
+//!
+//! Test invocations ([`crate::test_invoke`]) resolve and route on their own and run phases 3 and 4
+//! ([`Gateway::validate_and_integrate`]); phases write AWS's execution log lines to
+//! [`RequestContext::log`], which only a test invocation reads.
 
 pub mod resolve;
 
@@ -314,27 +318,9 @@ impl Gateway {
             limits.usage.record(&g.plan.id, &g.key_id);
         }
 
-        // Phase 3: validate (methods with a request validator).
-        if let Some(validation) = &compiled.validation {
-            if let Err(e) = validation.check_parameters(ctx) {
-                return Outcome::Gateway(e, Some(stage));
-            }
-            let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            if validation.validates_body(content_type) {
-                let bytes = match read_body(body).await {
-                    Ok(b) => b,
-                    Err(e) => return Outcome::Gateway(e, Some(stage)),
-                };
-                if let Err(e) = validation.check_body(ctx, &bytes) {
-                    return Outcome::Gateway(e, Some(stage));
-                }
-                body = body::full(bytes);
-            }
-        }
-
-        // Phase 4: integration.
+        // Phases 3 and 4: validate, integrate.
         match self
-            .integrate(
+            .validate_and_integrate(
                 &compiled,
                 &stage,
                 parts.method,
@@ -347,6 +333,45 @@ impl Gateway {
             Ok(r) => Outcome::Integration(r),
             Err(e) => Outcome::Gateway(e, Some(stage)),
         }
+    }
+
+    /// Phases 3 (validate, for methods with a request validator) and 4 (integration, integration
+    /// response, method response) for a routed, admitted request. Shared by the data plane and
+    /// test invocations ([`crate::test_invoke`]), which skip everything before it but routing.
+    pub(crate) async fn validate_and_integrate(
+        &self,
+        compiled: &CompiledMethod,
+        stage: &CompiledStage,
+        verb: ::http::Method,
+        mut body: Body,
+        raw_query: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<Response<Body>, GatewayError> {
+        if let Some(validation) = &compiled.validation {
+            if let Err(e) = validation.check_parameters(ctx) {
+                // Unconfirmed wording: the response's message as the execution log's line.
+                ctx.log(|| e.message.clone().unwrap_or_default());
+                return Err(e);
+            }
+            let content_type = ctx.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            if validation.validates_body(content_type) {
+                let bytes = read_body(body).await?;
+                if let Err(e) = validation.check_body(ctx, &bytes) {
+                    // Unconfirmed wording: AWS's execution log line for a body its model refuses.
+                    ctx.log(|| {
+                        format!(
+                            "Request body does not match model schema for content type {}: {}",
+                            content_type.unwrap_or("application/json"),
+                            e.validation_error.as_deref().unwrap_or("[]")
+                        )
+                    });
+                    return Err(e);
+                }
+                body = body::full(bytes);
+            }
+        }
+        self.integrate(compiled, stage, verb, body, raw_query, ctx)
+            .await
     }
 
     async fn integrate(
@@ -375,6 +400,9 @@ impl Gateway {
             CompiledIntegration::Lambda(lambda) => {
                 let Some(functions) = self.functions() else {
                     tracing::warn!(request_id = %ctx.request_id, "Lambda integration but no function host");
+                    ctx.log(|| {
+                        "Execution failed due to configuration error: no function host runs Lambda functions in this process".to_owned()
+                    });
                     return Err(GatewayError::internal());
                 };
                 let payload = read_body(body).await?;
@@ -403,6 +431,12 @@ impl Gateway {
             }
             CompiledIntegration::Unsupported(kind) => {
                 tracing::warn!(request_id = %ctx.request_id, integration = kind.as_str(), "integration type not supported by this build");
+                ctx.log(|| {
+                    format!(
+                        "Execution failed due to configuration error: {} integrations are not supported by Tollgate",
+                        kind.as_str()
+                    )
+                });
                 Err(GatewayError::internal())
             }
         }

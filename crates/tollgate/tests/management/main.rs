@@ -14,3 +14,4 @@ mod restapis;
 mod round_trip;
 mod sdk;
 mod stages;
+mod test_invoke;

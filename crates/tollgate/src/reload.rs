@@ -119,6 +119,11 @@ impl<S: Store> Reloader<S> {
             if stage.canary_settings.is_some() && self.canary_warned.insert(key.clone()) {
                 tracing::warn!(api = %api_id, stage = %stage.stage_name, "stage has a canary, but canary routing is not enforced yet: every request is served by the stage's deployment");
             }
+            let unenforced = unenforced_settings(&stage);
+            if !unenforced.is_empty() {
+                // Logged when the stage is compiled, so once per change of the stage.
+                tracing::warn!(api = %api_id, stage = %stage.stage_name, settings = %unenforced.join(", "), "the stage has settings Tollgate stores but does not act on yet");
+            }
             if let Some(certificate) = &stage.client_certificate_id {
                 // Logged when the stage is compiled, so once per change of the stage.
                 tracing::info!(api = %api_id, stage = %stage.stage_name, client_certificate = %certificate, "the stage names a client certificate; Tollgate does not present client certificates to backends yet, so its integrations connect without one");
@@ -180,4 +185,33 @@ impl<S: Store> Reloader<S> {
             }
         }
     }
+}
+
+/// The stage settings that are stored and shown as AWS shows them but have no effect yet
+/// (response caching, access logs, tracing, execution logs and metrics, WAF).
+fn unenforced_settings(stage: &tollgate_model::Stage) -> Vec<&'static str> {
+    let settings = stage.method_settings.values();
+    let mut unenforced = Vec::new();
+    if stage.cache_cluster_enabled || settings.clone().any(|m| m.caching_enabled) {
+        unenforced.push("response cache (cacheClusterEnabled, caching/enabled)");
+    }
+    if stage.access_log_settings.is_some() {
+        unenforced.push("access logs (accessLogSettings)");
+    }
+    if stage.tracing_enabled {
+        unenforced.push("X-Ray tracing (tracingEnabled)");
+    }
+    if settings.clone().any(|m| {
+        m.metrics_enabled
+            || m.data_trace_enabled
+            || m.logging_level.as_deref().is_some_and(|l| l != "OFF")
+    }) {
+        unenforced.push(
+            "execution logs and metrics (logging/loglevel, logging/dataTrace, metrics/enabled)",
+        );
+    }
+    if stage.web_acl_arn.is_some() {
+        unenforced.push("WAF (webAclArn)");
+    }
+    unenforced
 }

@@ -873,3 +873,48 @@ async fn stage_changes_reach_the_data_plane_and_rollbacks_drop_nothing() {
         "{versions:?}"
     );
 }
+
+/// Settings Tollgate stores but does not act on yet are accepted as AWS accepts them, and the
+/// gateway says in its log which ones a stage has.
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_not_acted_on_yet_are_named_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Tollgate::start(&dir.path().join("data"), &[]);
+    let sdk = client_at(server.admin);
+    let (api_id, _) = mock_api(&sdk, "v1").await;
+    sdk.create_deployment()
+        .rest_api_id(&api_id)
+        .stage_name("prod")
+        .send()
+        .await
+        .expect("deployment");
+    let stage = sdk
+        .update_stage()
+        .rest_api_id(&api_id)
+        .stage_name("prod")
+        .patch_operations(replace("/tracingEnabled", "true"))
+        .patch_operations(replace("/cacheClusterEnabled", "true"))
+        .patch_operations(replace("/*/*/logging/loglevel", "INFO"))
+        .send()
+        .await
+        .expect("stage");
+    assert!(stage.tracing_enabled());
+    assert!(stage.cache_cluster_enabled());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let log = server.stderr();
+        if let Some(line) = log.lines().find(|l| l.contains("does not act on yet")) {
+            break line.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no warning in the log:\n{log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for named in [
+        "response cache (cacheClusterEnabled, caching/enabled)",
+        "X-Ray tracing (tracingEnabled)",
+        "execution logs and metrics",
+    ] {
+        assert!(line.contains(named), "{named} not in: {line}");
+    }
+    assert!(!line.contains("access logs"), "{line}");
+}

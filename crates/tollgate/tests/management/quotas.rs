@@ -262,7 +262,12 @@ async fn quotas_per_api_refuse_the_one_past_them() {
         .send()
         .await;
     assert_limit(deployment, &stages);
-    let deployments = sdk.get_deployments().rest_api_id(&api).send().await.unwrap();
+    let deployments = sdk
+        .get_deployments()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deployments.items().len(), 1);
     let first = deployments.items()[0].id().unwrap().to_owned();
     let stage = sdk
@@ -296,7 +301,12 @@ async fn quotas_per_api_refuse_the_one_past_them() {
         authorizer("second").await,
         &message("Authorizers", " for this API"),
     );
-    let authorizers = sdk.get_authorizers().rest_api_id(&api).send().await.unwrap();
+    let authorizers = sdk
+        .get_authorizers()
+        .rest_api_id(&api)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(authorizers.items().len(), 1);
 
     // Documentation parts, created one by one or imported.
@@ -515,7 +525,10 @@ async fn account_quotas_refuse_the_one_past_them() {
             .await,
         &message("Domain Names", ""),
     );
-    assert_eq!(sdk.get_domain_names().send().await.unwrap().items().len(), 1);
+    assert_eq!(
+        sdk.get_domain_names().send().await.unwrap().items().len(),
+        1
+    );
 
     let nlb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/my-lb/50dc6c495c0c9188";
     sdk.create_vpc_link()
@@ -525,7 +538,11 @@ async fn account_quotas_refuse_the_one_past_them() {
         .await
         .expect("within the quota");
     assert_limit(
-        sdk.create_vpc_link().name("two").target_arns(nlb).send().await,
+        sdk.create_vpc_link()
+            .name("two")
+            .target_arns(nlb)
+            .send()
+            .await,
         &message("VPC Links", ""),
     );
     assert_eq!(sdk.get_vpc_links().send().await.unwrap().items().len(), 1);
@@ -566,11 +583,7 @@ async fn aws_defaults_and_fixed_limits_without_the_flag() {
     let policy = json!({"Version": "2012-10-17", "Statement": vec![statement; 120]}).to_string();
     assert!(policy.len() > 8_192, "{}", policy.len());
     assert_bad(
-        sdk.create_rest_api()
-            .name("p")
-            .policy(policy)
-            .send()
-            .await,
+        sdk.create_rest_api().name("p").policy(policy).send().await,
         "Policy document length exceeds the maximum of 8192 characters",
     );
     let mut tagged = sdk.create_rest_api().name("t");

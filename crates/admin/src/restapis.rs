@@ -3,6 +3,7 @@
 //!
 //! ImportRestApi and PutRestApi are public ([`import_rest_api`], [`put_rest_api`]) so that
 //! `tollgate import`, `serve --api` and `serve --sam` store APIs through the same code.
+//! Over HTTP they are held to the quotas (`quotas` in their requests); those callers pass none.
 
 use std::collections::BTreeMap;
 
@@ -100,6 +101,10 @@ pub(crate) async fn create(
         Some(text) => Some(expand_policy(text, &api.id)?),
         None => None,
     };
+    if body.clone_from.is_some() {
+        // A clone brings the source's resources, authorizers and parts into a new API.
+        ApiCounts::of(&definition).within(quotas, &ApiCounts::default())?;
+    }
     check_api_count(store, quotas, &definition.rest_api).await?;
     store.create_api(&definition).await?;
     Ok(Reply::json(
@@ -254,26 +259,17 @@ async fn check_api_count(
     quotas: &Quotas,
     api: &RestApi,
 ) -> Result<(), ApiError> {
-    let kind = api
-        .endpoint_configuration
-        .types
-        .first()
-        .copied()
-        .unwrap_or(EndpointType::Edge);
+    let kind = |a: &RestApi| {
+        let types = &a.endpoint_configuration.types;
+        types.first().copied().unwrap_or(EndpointType::Edge)
+    };
     let same_kind = store
         .list_apis()
         .await?
         .iter()
-        .filter(|a| {
-            a.endpoint_configuration
-                .types
-                .first()
-                .copied()
-                .unwrap_or(EndpointType::Edge)
-                == kind
-        })
+        .filter(|a| kind(a) == kind(api))
         .count();
-    quotas.one_more(Quota::rest_apis(kind), same_kind)
+    quotas.one_more(Quota::rest_apis(kind(api)), same_kind)
 }
 
 /// ImportRestApi's input (`POST /restapis?mode=import`).

@@ -605,10 +605,46 @@ async fn aws_defaults_and_fixed_limits_without_the_flag() {
     for i in 0..101 {
         stage = stage.variables(format!("v{i}"), "x");
     }
+    let too_many = "A stage can have at most 100 stage variables";
+    assert_bad(stage.send().await, too_many);
+    // 100 fit; UpdateStage and CreateDeployment (its variables merge over the stage's) may not
+    // add a 101st.
+    let mut stage = sdk
+        .create_stage()
+        .rest_api_id(&api)
+        .stage_name("vars")
+        .deployment_id(deployment.id().unwrap());
+    for i in 0..100 {
+        stage = stage.variables(format!("v{i}"), "x");
+    }
+    stage.send().await.expect("100 variables");
     assert_bad(
-        stage.send().await,
-        "A stage can have at most 100 stage variables",
+        sdk.update_stage()
+            .rest_api_id(&api)
+            .stage_name("vars")
+            .patch_operations(crate::sdk::replace("/variables/extra", "x"))
+            .send()
+            .await,
+        too_many,
     );
+    assert_bad(
+        sdk.create_deployment()
+            .rest_api_id(&api)
+            .stage_name("vars")
+            .variables("extra", "x")
+            .send()
+            .await,
+        too_many,
+    );
+    let stored = sdk
+        .get_stage()
+        .rest_api_id(&api)
+        .stage_name("vars")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.variables().map(|v| v.len()), Some(100));
+    assert_eq!(stored.deployment_id(), deployment.id());
     let big = json!({"type": "object", "description": "x".repeat(410 * 1024)}).to_string();
     assert_bad(
         sdk.create_model()
@@ -631,7 +667,7 @@ async fn aws_defaults_and_fixed_limits_without_the_flag() {
         .collect();
     names.sort();
     assert_eq!(names, ["defaults", "served"]);
-    assert!(stage_names(&sdk, &api).await.is_empty());
+    assert_eq!(stage_names(&sdk, &api).await, ["vars"]);
 }
 
 #[test]

@@ -24,7 +24,9 @@ trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm
     done
 } >"$work/api.yaml"
 
+# The API has more resources than AWS's default quota (300): CreateResource below needs room.
 "$bin" serve --data-dir "$work/data" --api "$work/api.yaml" --stage prod \
+    --quota resources-per-api=$((resources + calls + 1000)) \
     --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 300); do

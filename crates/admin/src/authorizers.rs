@@ -18,6 +18,7 @@ use tollgate_model::{ApiDefinition, AuthorizationType, Authorizer, ids};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::{PatchBody, PatchOperation};
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page, parts};
 
 /// AWS's 404 for an unknown authorizer, also its answer for any authorizer of an unknown API.
@@ -32,13 +33,14 @@ const MAX_TTL: i64 = 3600;
 /// Routes `/restapis/{api_id}/authorizers` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        [] if m == Verb::POST => create(store, call, api_id).await,
+        [] if m == Verb::POST => create(store, quotas, call, api_id).await,
         [] if m == Verb::GET => list(store, call, api_id).await,
         [id] if m == Verb::GET => get(store, api_id, id).await,
         [id] if m == Verb::PATCH => update(store, call, api_id, id).await,
@@ -89,7 +91,13 @@ struct CreateAuthorizer {
 
 /// POST `/restapis/{id}/authorizers` → 201 with the authorizer. On an unknown API AWS answers
 /// 409 `Unable to complete operation due to concurrent modification. Please try again later.`
-async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
+/// Counted against the authorizers quota in the same transaction.
+async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+    api_id: &str,
+) -> Result<Reply, ApiError> {
     let body: CreateAuthorizer = call.json()?;
     let name = body
         .name
@@ -125,8 +133,10 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
         "Unable to complete operation due to concurrent modification. Please try again later."
             .to_owned(),
     );
+    let quotas = *quotas;
     let created = parts::edit(store, api_id, missing, move |d| {
         check(&authorizer)?;
+        quotas.one_more(Quota::AuthorizersPerApi, d.authorizers.len())?;
         d.authorizers.push(authorizer.clone());
         Ok(authorizer)
     })

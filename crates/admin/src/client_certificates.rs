@@ -19,6 +19,7 @@ use tollgate_model::{ClientCertificate, ids, now_epoch_seconds};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 /// How long a generated certificate is valid (AWS's 365 days).
@@ -35,12 +36,13 @@ struct GenerateClientCertificate {
 /// Routes `/clientcertificates` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        [] if m == Verb::POST => generate(store, call).await,
+        [] if m == Verb::POST => generate(store, quotas, call).await,
         [] if m == Verb::GET => list(store, call).await,
         [id] if m == Verb::GET => get(store, id).await,
         [id] if m == Verb::PATCH => update(store, call, id).await,
@@ -49,10 +51,20 @@ pub(crate) async fn route(
     })
 }
 
-/// POST `/clientcertificates` → 201 with the new certificate's PEM.
-async fn generate(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+/// POST `/clientcertificates` → 201 with the new certificate's PEM. Counted against the client
+/// certificates quota right before the write, not in its transaction: two concurrent calls at
+/// the edge can both pass.
+async fn generate(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
     let body: GenerateClientCertificate = call.json()?;
     crate::tags::check_new(&body.tags)?;
+    quotas.one_more(
+        Quota::ClientCertificates,
+        store.list_client_certificates().await?.len(),
+    )?;
     let id = ids::short_id();
     let created = now_epoch_seconds();
     let expires = created + VALIDITY_SECONDS;

@@ -9,28 +9,30 @@
 //! CreateDeployment is public ([`create_deployment`]) for `tollgate deploy`, `tollgate import
 //! --stage`, `serve --api` and `serve --sam`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use http::{Method as Verb, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tollgate_model::{Deployment, Stage};
-use tollgate_store::{DeployRequest, SqliteStore, Store};
+use tollgate_store::{DeployRequest, SqliteStore, Store, StoreError};
 
 use crate::patch::PatchBody;
+use crate::quotas::{MAX_STAGE_VARIABLES, Quotas};
 use crate::stages::{CanaryInput, check_cache_size, check_stage_name};
 use crate::{ApiError, Call, Reply, page};
 
 /// Routes `/restapis/{api_id}/deployments` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        [] if m == Verb::POST => create(store, call, api_id).await,
+        [] if m == Verb::POST => create(store, quotas, call, api_id).await,
         [] if m == Verb::GET => list(store, call, api_id).await,
         [id] if m == Verb::GET => get(store, call, api_id, id).await,
         [id] if m == Verb::PATCH => update(store, call, api_id, id).await,
@@ -87,6 +89,22 @@ pub async fn create_deployment(
     for (name, value) in &body.variables {
         check_variable(name, value)?;
     }
+    if let Some(stage) = body.stage_name.as_deref().filter(|s| !s.is_empty())
+        && !body.variables.is_empty()
+    {
+        // The variables merge over the existing stage's.
+        let existing = match store.get_stage(api_id, stage).await {
+            Ok(s) => s.variables,
+            Err(StoreError::StageNotFound { .. } | StoreError::ApiNotFound(_)) => BTreeMap::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let merged = existing
+            .keys()
+            .chain(body.variables.keys())
+            .collect::<BTreeSet<_>>()
+            .len();
+        check_variable_count(existing.len(), merged)?;
+    }
     let request = DeployRequest {
         stage_name: body.stage_name.unwrap_or_default(),
         description: body.description,
@@ -100,9 +118,20 @@ pub async fn create_deployment(
     Ok(store.create_deployment(api_id, &request).await?)
 }
 
-/// POST `/restapis/{id}/deployments` → 201 `{id, createdDate, description?}`.
-async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let (deployment, _) = create_deployment(store, api_id, call.json()?).await?;
+/// POST `/restapis/{id}/deployments` → 201 `{id, createdDate, description?}`; a new `stageName`
+/// counts against the stages quota.
+async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+    api_id: &str,
+) -> Result<Reply, ApiError> {
+    let body: CreateDeployment = call.json()?;
+    if let Some(stage) = body.stage_name.as_deref().filter(|s| !s.is_empty()) {
+        check_stage_name(stage)?;
+        crate::stages::check_stage_count(store, quotas, api_id, stage).await?;
+    }
+    let (deployment, _) = create_deployment(store, api_id, body).await?;
     Ok(Reply::json(StatusCode::CREATED, &deployment))
 }
 
@@ -129,6 +158,17 @@ async fn update(
         .set_deployment_description(api_id, id, description)
         .await?;
     Ok(Reply::json(StatusCode::OK, &deployment))
+}
+
+/// Refuses a stage whose variables grew from `before` past AWS's 100 (the wording is
+/// unconfirmed).
+pub(crate) fn check_variable_count(before: usize, after: usize) -> Result<(), ApiError> {
+    if after > before && after > MAX_STAGE_VARIABLES {
+        return Err(ApiError::bad(format!(
+            "A stage can have at most {MAX_STAGE_VARIABLES} stage variables"
+        )));
+    }
+    Ok(())
 }
 
 /// A stage variable as AWS allows it: name `[A-Za-z0-9_]+` of at most 64 characters, value

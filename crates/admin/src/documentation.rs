@@ -44,20 +44,22 @@ use tollgate_model::{
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page, parts};
 
 /// Routes `/restapis/{api_id}/documentation` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        ["parts"] if m == Verb::POST => create_part(store, call, api_id).await,
+        ["parts"] if m == Verb::POST => create_part(store, quotas, call, api_id).await,
         ["parts"] if m == Verb::GET => list_parts(store, call, api_id).await,
-        ["parts"] if m == Verb::PUT => import_parts(store, call, api_id).await,
+        ["parts"] if m == Verb::PUT => import_parts(store, quotas, call, api_id).await,
         ["parts", id] if m == Verb::GET => get_part(store, api_id, id).await,
         ["parts", id] if m == Verb::PATCH => update_part(store, call, api_id, id).await,
         ["parts", id] if m == Verb::DELETE => delete_part(store, api_id, id).await,
@@ -154,9 +156,11 @@ fn taken(location: &DocumentationPartLocation) -> ApiError {
     ))
 }
 
-/// POST `/restapis/{id}/documentation/parts` → 201 with the part.
+/// POST `/restapis/{id}/documentation/parts` → 201 with the part; counted against the
+/// documentation parts quota in the same transaction.
 async fn create_part(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
 ) -> Result<Reply, ApiError> {
@@ -168,6 +172,7 @@ async fn create_part(
         ));
     };
     let location = location(input)?;
+    let quotas = *quotas;
     let part = crate::edit(store, api_id, move |d| {
         let location = location
             .normalized()
@@ -176,6 +181,7 @@ async fn create_part(
         if d.documentation_parts.iter().any(|p| p.location == location) {
             return Err(taken(&location));
         }
+        quotas.one_more(Quota::DocumentationPartsPerApi, d.documentation_parts.len())?;
         let part = DocumentationPart {
             id: new_part_id(d),
             location,
@@ -306,9 +312,11 @@ struct Imported {
 
 /// PUT `/restapis/{id}/documentation/parts?mode=merge|overwrite&failonwarnings=` with an OpenAPI
 /// document → 200 `{"ids": [...]}` (the imported parts' ids, in document order), with the
-/// warnings about parts left out.
+/// warnings about parts left out. A result with more parts than before and past the quota is
+/// refused whole, in the same transaction.
 async fn import_parts(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
 ) -> Result<Reply, ApiError> {
@@ -332,14 +340,22 @@ async fn import_parts(
             warnings.join("\n\t")
         )));
     }
+    let quotas = *quotas;
     let ids = crate::edit(store, api_id, move |d| {
-        if overwrite {
+        let before = d.documentation_parts.len();
+        let ids = if overwrite {
             let ids = imported.parts.iter().map(|p| p.id.clone()).collect();
             d.documentation_parts = imported.parts;
-            Ok(ids)
+            ids
         } else {
-            Ok(merge_parts(&mut d.documentation_parts, imported.parts))
-        }
+            merge_parts(&mut d.documentation_parts, imported.parts)
+        };
+        quotas.allow(
+            Quota::DocumentationPartsPerApi,
+            before,
+            d.documentation_parts.len(),
+        )?;
+        Ok(ids)
     })
     .await?;
     Ok(Reply::json(StatusCode::OK, &Imported { ids, warnings }))

@@ -23,6 +23,7 @@ use tollgate_model::{
 use tollgate_store::{SqliteStore, Store, StoreError};
 
 use crate::patch::{PatchBody, PatchOperation};
+use crate::quotas::{Quota, Quotas};
 use crate::restapis::{endpoint_type, ip_address_type};
 use crate::{ApiError, Call, Reply, page};
 
@@ -147,6 +148,26 @@ pub async fn create(
     Ok(domain)
 }
 
+/// CreateDomainName over HTTP: [`create`], counted against the domain names quota right before
+/// the write, not in its transaction (two concurrent creates at the edge can both pass). A name
+/// already taken is left to [`create`]'s refusal.
+async fn create_within(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    request: CreateDomainName,
+) -> Result<DomainName, ApiError> {
+    let domains = store.list_domain_names().await?;
+    let taken = request.domain_name.as_deref().is_some_and(|name| {
+        domains
+            .iter()
+            .any(|d| d.domain_name.eq_ignore_ascii_case(name))
+    });
+    if !taken {
+        quotas.one_more(Quota::DomainNames, domains.len())?;
+    }
+    create(store, request).await
+}
+
 /// GetDomainName: one domain (by its name, case-insensitively).
 pub async fn get(store: &SqliteStore, name: &str) -> Result<DomainName, ApiError> {
     let mut domain = store.get_domain_name(&name.to_ascii_lowercase()).await?;
@@ -175,13 +196,14 @@ pub async fn delete(store: &SqliteStore, name: &str) -> Result<(), ApiError> {
 /// Routes `/domainnames` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
         [] if m == Verb::POST => match call.json::<CreateDomainName>() {
-            Ok(request) => create(store, request)
+            Ok(request) => create_within(store, quotas, request)
                 .await
                 .map(|d| Reply::json(StatusCode::CREATED, &d)),
             Err(e) => Err(e),

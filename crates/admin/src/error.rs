@@ -1,5 +1,7 @@
 //! AWS's management-API errors: `{"message": ...}` with the exception name in `x-amzn-ErrorType`.
 
+use std::sync::{Arc, Mutex};
+
 use http::StatusCode;
 use tollgate_store::StoreError;
 
@@ -16,6 +18,8 @@ pub enum ApiError {
     Serialization(String),
     /// 400 `ValidationException`: a value outside an enumeration or pattern of the API model.
     Validation(String),
+    /// 429 `LimitExceededException`: one more would pass a quota (see [`crate::quotas`]).
+    LimitExceeded(String),
     /// 500: the store failed.
     Internal(String),
 }
@@ -28,6 +32,7 @@ impl ApiError {
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::LimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -40,6 +45,7 @@ impl ApiError {
             ApiError::Conflict(_) => "ConflictException",
             ApiError::Serialization(_) => "SerializationException",
             ApiError::Validation(_) => "ValidationException",
+            ApiError::LimitExceeded(_) => "LimitExceededException",
             ApiError::Internal(_) => "InternalFailureException",
         }
     }
@@ -51,6 +57,7 @@ impl ApiError {
             | ApiError::Conflict(m)
             | ApiError::Serialization(m)
             | ApiError::Validation(m)
+            | ApiError::LimitExceeded(m)
             | ApiError::Internal(m) => m,
         }
     }
@@ -121,14 +128,40 @@ impl From<StoreError> for ApiError {
 impl From<ApiError> for StoreError {
     /// Lets an [`ApiError`] leave a [`tollgate_store::Store::edit_api`] closure. Only the kinds
     /// the store knows survive the trip: check request shapes (serialization, enumerations)
-    /// before editing.
+    /// before editing; [`Carried`] brings a `LimitExceeded` back.
     fn from(e: ApiError) -> StoreError {
         match e {
-            ApiError::BadRequest(m) => StoreError::BadRequest(m),
+            ApiError::BadRequest(m) | ApiError::LimitExceeded(m) => StoreError::BadRequest(m),
             ApiError::NotFound(m) => StoreError::NotFound(m),
             ApiError::Conflict(m) => StoreError::Conflict(m),
             ApiError::Serialization(m) | ApiError::Validation(m) => StoreError::BadRequest(m),
             ApiError::Internal(m) => StoreError::Backend(m),
+        }
+    }
+}
+
+/// Carries what the store has no kind for (a [`ApiError::LimitExceeded`]) out of an edit
+/// closure: the closure's error still aborts the transaction as a store error, and
+/// [`Carried::or`] answers with the original.
+#[derive(Clone, Default)]
+pub(crate) struct Carried(Arc<Mutex<Option<ApiError>>>);
+
+impl Carried {
+    /// The closure's error as the store takes it, kept when the store cannot express it.
+    pub(crate) fn through(&self, e: ApiError) -> StoreError {
+        if matches!(e, ApiError::LimitExceeded(_))
+            && let Ok(mut kept) = self.0.lock()
+        {
+            *kept = Some(e.clone());
+        }
+        e.into()
+    }
+
+    /// The kept error if the closure failed with one, else `e` as the management API says it.
+    pub(crate) fn or(&self, e: StoreError) -> ApiError {
+        match self.0.lock().ok().and_then(|mut kept| kept.take()) {
+            Some(kept) => kept,
+            None => e.into(),
         }
     }
 }

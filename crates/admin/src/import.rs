@@ -1,10 +1,13 @@
 //! ImportApiKeys: AWS's API key CSV (shared by `POST /apikeys?mode=import` and `tollgate keys
 //! import`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use http::StatusCode;
 use tollgate_model::{ApiKey, now_epoch_seconds};
 use tollgate_store::{SqliteStore, Store};
 
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply};
 
 /// One row of AWS's API key CSV.
@@ -129,9 +132,53 @@ pub async fn import_keys(store: &SqliteStore, rows: Vec<KeyRow>) -> Result<Vec<S
     Ok(ids)
 }
 
+/// Refuses a whole import that would take the API keys, or a key's usage plans, past their
+/// quotas. Counted right before the writes, not in their transaction.
+async fn check_quotas(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    rows: &[KeyRow],
+) -> Result<(), ApiError> {
+    let existing = store.list_api_keys().await?;
+    let members = store.all_usage_plan_keys().await?;
+    let mut new_values = BTreeSet::new();
+    // A value imported twice is one key, in the plans of both rows.
+    let mut plans_of: BTreeMap<&str, (usize, BTreeSet<&str>)> = BTreeMap::new();
+    for row in rows {
+        let (before, plans) = plans_of.entry(&row.value).or_insert_with(|| {
+            match existing.iter().find(|k| k.value == row.value) {
+                Some(key) => {
+                    let plans: BTreeSet<&str> = members
+                        .iter()
+                        .filter(|(_, k)| *k == key.id)
+                        .map(|(plan, _)| plan.as_str())
+                        .collect();
+                    (plans.len(), plans)
+                }
+                None => {
+                    new_values.insert(row.value.as_str());
+                    (0, BTreeSet::new())
+                }
+            }
+        });
+        plans.extend(row.plans.iter().map(String::as_str));
+        quotas.allow(Quota::UsagePlansPerApiKey, *before, plans.len())?;
+    }
+    quotas.allow(
+        Quota::ApiKeys,
+        existing.len(),
+        existing.len() + new_values.len(),
+    )
+}
+
 /// POST `/apikeys?mode=import&format=csv[&failonwarnings=true]` with the CSV as the body → 201
-/// `{"ids": [...], "warnings": [...]}`. With `failonwarnings`, a file with warnings imports nothing.
-pub(crate) async fn handle(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+/// `{"ids": [...], "warnings": [...]}`. With `failonwarnings`, a file with warnings imports
+/// nothing; nor does one past the API keys quota or a key's usage plans quota.
+pub(crate) async fn handle(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
     if !call
         .param("format")
         .is_some_and(|f| f.eq_ignore_ascii_case("csv"))
@@ -147,6 +194,7 @@ pub(crate) async fn handle(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
             warnings.join("; ")
         )));
     }
+    check_quotas(store, quotas, &rows).await?;
     let ids = import_keys(store, rows).await?;
     Ok(Reply::json(
         StatusCode::CREATED,

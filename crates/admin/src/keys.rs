@@ -11,6 +11,7 @@ use tollgate_model::{ApiKey, ids, now_epoch_seconds};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::{PatchBody, PatchOperation};
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 /// CreateApiKey's body.
@@ -110,12 +111,21 @@ pub async fn create_api_key(store: &SqliteStore, body: CreateApiKey) -> Result<A
     Ok(key)
 }
 
-/// POST `/apikeys` → 201 with the key, value included (`?mode=import`: ImportApiKeys).
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+/// POST `/apikeys` → 201 with the key, value included (`?mode=import`: ImportApiKeys). The keys
+/// are counted against the API keys quota right before the write, not in its transaction: two
+/// concurrent creates at the edge can both pass.
+pub(crate) async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
     if call.param("mode").as_deref() == Some("import") {
-        return crate::import::handle(store, call).await;
+        return crate::import::handle(store, quotas, call).await;
     }
-    let key = create_api_key(store, call.json()?).await?;
+    let body: CreateApiKey = call.json()?;
+    crate::tags::check_new(&body.tags)?;
+    quotas.one_more(Quota::ApiKeys, store.list_api_keys().await?.len())?;
+    let key = create_api_key(store, body).await?;
     Ok(Reply::json(StatusCode::CREATED, &key))
 }
 

@@ -16,7 +16,8 @@
 //! (`/sdktypes`) and the account (`/account`). Every operation reads and writes the store; a
 //! running gateway picks changes up within its poll interval. TestInvokeMethod and
 //! TestInvokeAuthorizer run the current definition on the gateway given with
-//! [`ManagementApi::with_gateway`].
+//! [`ManagementApi::with_gateway`]. AWS's quotas on what these operations create are enforced
+//! (AWS's defaults, or [`ManagementApi::with_quotas`]; see [`quotas`]).
 
 mod account;
 mod authorizers;
@@ -35,6 +36,7 @@ mod models;
 mod parts;
 mod patch;
 pub mod plans;
+pub mod quotas;
 mod resources;
 pub mod restapis;
 mod sdk_types;
@@ -53,6 +55,7 @@ use tollgate_store::SqliteStore;
 
 pub use error::ApiError;
 pub use patch::PatchOperation;
+pub use quotas::{Quota, QuotaSetting, Quotas};
 
 /// What a management call answers: a status and a JSON body, or an AWS error, or (exports) a
 /// document with its own content type and headers.
@@ -92,11 +95,19 @@ impl Reply {
         }
     }
 
+    /// AWS's error body, `{"message": ...}`. A `LimitExceededException` also carries
+    /// `"retryAfterSeconds": null`, as AWS's does: AWS sends no `Retry-After` for a quota (the
+    /// SDKs' `retryAfterSeconds` is read from that header, so it stays unset).
     fn error(e: &ApiError) -> Reply {
+        let body = match e {
+            ApiError::LimitExceeded(m) => {
+                serde_json::json!({ "message": m, "retryAfterSeconds": null })
+            }
+            e => serde_json::json!({ "message": e.message() }),
+        };
         Reply {
             error_type: Some(e.error_type()),
-            body: serde_json::to_vec(&serde_json::json!({ "message": e.message() }))
-                .unwrap_or_default(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
             ..Reply::empty(e.status())
         }
     }
@@ -159,6 +170,7 @@ pub struct ManagementApi {
     throttle: AccountThrottle,
     /// The data plane this API runs beside (see [`ManagementApi::with_gateway`]).
     gateway: Option<Arc<tollgate_engine::Gateway>>,
+    quotas: Quotas,
 }
 
 impl ManagementApi {
@@ -167,7 +179,14 @@ impl ManagementApi {
             store,
             throttle: AccountThrottle::default(),
             gateway: None,
+            quotas: Quotas::default(),
         }
+    }
+
+    /// Enforces `quotas` instead of AWS's defaults (see [`quotas`]).
+    pub fn with_quotas(mut self, quotas: Quotas) -> ManagementApi {
+        self.quotas = quotas;
+        self
     }
 
     /// The data plane this API runs beside: UpdateUsage then applies to its live quota counters
@@ -219,20 +238,21 @@ impl ManagementApi {
             .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let store = &self.store;
+        let quotas = &self.quotas;
         let m = call.method;
         let result = match segments.as_slice() {
-            ["apikeys"] if m == Method::POST => keys::create(store, call).await,
+            ["apikeys"] if m == Method::POST => keys::create(store, quotas, call).await,
             ["apikeys"] if m == Method::GET => keys::list(store, call).await,
             ["apikeys", id] if m == Method::GET => keys::get(store, call, id).await,
             ["apikeys", id] if m == Method::PATCH => keys::update(store, call, id).await,
             ["apikeys", id] if m == Method::DELETE => keys::delete(store, id).await,
-            ["usageplans"] if m == Method::POST => plans::create(store, call).await,
+            ["usageplans"] if m == Method::POST => plans::create(store, quotas, call).await,
             ["usageplans"] if m == Method::GET => plans::list(store, call).await,
             ["usageplans", id] if m == Method::GET => plans::get(store, id).await,
             ["usageplans", id] if m == Method::PATCH => plans::update(store, call, id).await,
             ["usageplans", id] if m == Method::DELETE => plans::delete(store, id).await,
             ["usageplans", id, "keys"] if m == Method::POST => {
-                plans::add_key(store, call, id).await
+                plans::add_key(store, quotas, call, id).await
             }
             ["usageplans", id, "keys"] if m == Method::GET => plans::keys(store, call, id).await,
             ["usageplans", id, "keys", key] if m == Method::GET => {
@@ -248,11 +268,11 @@ impl ManagementApi {
                 usage::update(store, self.gateway.as_deref(), call, id, key).await
             }
             ["restapis", rest @ ..] => self.rest_api_call(call, rest).await?,
-            ["domainnames", rest @ ..] => domain_names::route(store, call, rest).await?,
+            ["domainnames", rest @ ..] => domain_names::route(store, quotas, call, rest).await?,
             ["clientcertificates", rest @ ..] => {
-                client_certificates::route(store, call, rest).await?
+                client_certificates::route(store, quotas, call, rest).await?
             }
-            ["vpclinks", rest @ ..] => vpc_links::route(store, call, rest).await?,
+            ["vpclinks", rest @ ..] => vpc_links::route(store, quotas, call, rest).await?,
             ["tags", rest @ ..] => tags::route(store, call, rest).await?,
             ["account"] => account::route(store, self.throttle, call).await?,
             ["sdktypes", rest @ ..] => sdk_types::route(call, rest)?,
@@ -268,13 +288,14 @@ impl ManagementApi {
         rest: &[&str],
     ) -> Option<Result<Reply, ApiError>> {
         let store = &self.store;
+        let quotas = &self.quotas;
         let m = call.method;
         Some(match rest {
-            [] if m == Method::POST => restapis::create(store, call).await,
+            [] if m == Method::POST => restapis::create(store, quotas, call).await,
             [] if m == Method::GET => restapis::list(store, call).await,
             [id] if m == Method::GET => restapis::get(store, id).await,
             [id] if m == Method::PATCH => restapis::update(store, call, id).await,
-            [id] if m == Method::PUT => restapis::put(store, call, id).await,
+            [id] if m == Method::PUT => restapis::put(store, quotas, call, id).await,
             [id] if m == Method::DELETE => restapis::delete(store, id).await,
             [id, "resources", rid, "methods", verb] if m == Method::POST => {
                 test_invoke::method(store, self.gateway.as_deref(), call, id, rid, verb).await
@@ -282,21 +303,27 @@ impl ManagementApi {
             [id, "authorizers", authorizer] if m == Method::POST => {
                 test_invoke::authorizer(store, self.gateway.as_deref(), call, id, authorizer).await
             }
-            [id, "resources", rest @ ..] => resources::route(store, call, id, rest).await?,
-            [id, "deployments", rest @ ..] => deployments::route(store, call, id, rest).await?,
+            [id, "resources", rest @ ..] => resources::route(store, quotas, call, id, rest).await?,
+            [id, "deployments", rest @ ..] => {
+                deployments::route(store, quotas, call, id, rest).await?
+            }
             [id, "stages", stage, "exports", kind] if m == Method::GET => {
                 export::get(store, call, id, stage, kind).await
             }
-            [id, "stages", rest @ ..] => stages::route(store, call, id, rest).await?,
+            [id, "stages", rest @ ..] => stages::route(store, quotas, call, id, rest).await?,
             [id, "models", rest @ ..] => models::route(store, call, id, rest).await?,
             [id, "requestvalidators", rest @ ..] => {
                 validators::route(store, call, id, rest).await?
             }
-            [id, "authorizers", rest @ ..] => authorizers::route(store, call, id, rest).await?,
+            [id, "authorizers", rest @ ..] => {
+                authorizers::route(store, quotas, call, id, rest).await?
+            }
             [id, "gatewayresponses", rest @ ..] => {
                 gateway_responses::route(store, call, id, rest).await?
             }
-            [id, "documentation", rest @ ..] => documentation::route(store, call, id, rest).await?,
+            [id, "documentation", rest @ ..] => {
+                documentation::route(store, quotas, call, id, rest).await?
+            }
             _ => return None,
         })
     }
@@ -310,11 +337,12 @@ where
     F: FnOnce(&mut tollgate_model::ApiDefinition) -> Result<T, ApiError> + Send + 'static,
 {
     use tollgate_store::Store;
-    Ok(store
-        .edit_api(api_id, move |d| {
-            edit(d).map_err(tollgate_store::StoreError::from)
-        })
-        .await?)
+    let carried = error::Carried::default();
+    let through = carried.clone();
+    store
+        .edit_api(api_id, move |d| edit(d).map_err(|e| through.through(e)))
+        .await
+        .map_err(|e| carried.or(e))
 }
 
 /// Edits a stored stage in one transaction (see [`tollgate_store::Store::edit_stage`]), with the
@@ -332,11 +360,14 @@ where
         + 'static,
 {
     use tollgate_store::Store;
-    Ok(store
+    let carried = error::Carried::default();
+    let through = carried.clone();
+    store
         .edit_stage(api_id, stage_name, move |s, d| {
-            edit(s, d).map_err(tollgate_store::StoreError::from)
+            edit(s, d).map_err(|e| through.through(e))
         })
-        .await?)
+        .await
+        .map_err(|e| carried.or(e))
 }
 
 /// A page of a list, as AWS returns it (`item`, and `position` unless it is the last page).

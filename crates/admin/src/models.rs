@@ -18,6 +18,7 @@ use tollgate_model::{ApiDefinition, Model, ids};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::MAX_SCHEMA_BYTES;
 use crate::{ApiError, Call, Reply, page, parts};
 
 /// AWS's text for a model schema that is missing or empty.
@@ -121,6 +122,7 @@ fn check_schema(d: &ApiDefinition, model: &Model) -> Result<(), ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::bad(EMPTY_SCHEMA));
     }
+    check_schema_size(text)?;
     let refused = || invalid_schema(&["Invalid model schema specified".to_owned()]);
     let schema: Value = serde_json::from_str(text).map_err(|_| refused())?;
     if !schema.is_object() {
@@ -149,6 +151,25 @@ fn check_schema(d: &ApiDefinition, model: &Model) -> Result<(), ApiError> {
         .get(&model.name)
         .map_err(|_| refused())?;
     Ok(())
+}
+
+/// AWS's 400 KB limit on a schema (the refusal's wording is unconfirmed).
+fn check_schema_size(schema: &str) -> Result<(), ApiError> {
+    if schema.len() > MAX_SCHEMA_BYTES {
+        return Err(ApiError::bad(format!(
+            "Model schema exceeds the maximum size of {MAX_SCHEMA_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// [`check_schema_size`] of every model of an imported definition (ImportRestApi and
+/// PutRestApi over HTTP).
+pub(crate) fn check_schema_sizes(d: &ApiDefinition) -> Result<(), ApiError> {
+    d.models
+        .iter()
+        .filter_map(|m| m.schema.as_deref())
+        .try_for_each(check_schema_size)
 }
 
 /// Every `$ref` string in a schema.

@@ -7,6 +7,7 @@ use tollgate_model::{ApiDefinition, HttpMethod, Method, Resource};
 use tollgate_store::{SqliteStore, Store, StoreError};
 
 use crate::ApiError;
+use crate::error::Carried;
 
 /// The API's current definition; an unknown API is `missing`.
 pub(crate) async fn read(
@@ -32,10 +33,15 @@ where
     T: Send + 'static,
     F: FnOnce(&mut ApiDefinition) -> Result<T, ApiError> + Send + 'static,
 {
+    let carried = Carried::default();
+    let through = carried.clone();
     store
-        .edit_api(api_id, move |d| edit(d).map_err(StoreError::from))
+        .edit_api(api_id, move |d| edit(d).map_err(|e| through.through(e)))
         .await
-        .map_err(|e| ApiError::unknown_api_as(e, missing))
+        .map_err(|e| match e {
+            StoreError::ApiNotFound(_) => missing,
+            e => carried.or(e),
+        })
 }
 
 /// Every method of the API with its resource, in resource order.

@@ -14,6 +14,7 @@ use tollgate_model::{
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::{PatchBody, PatchOperation, unescape};
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 /// A throttle as CreateUsagePlan takes it (a missing limit is 0).
@@ -144,9 +145,17 @@ pub async fn create_usage_plan(
     Ok(plan)
 }
 
-/// POST `/usageplans` → 201.
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
-    let plan = create_usage_plan(store, call.json()?).await?;
+/// POST `/usageplans` → 201. Counted against the usage plans quota right before the write, not
+/// in its transaction: two concurrent creates at the edge can both pass.
+pub(crate) async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
+    let body: CreateUsagePlan = call.json()?;
+    crate::tags::check_new(&body.tags)?;
+    quotas.one_more(Quota::UsagePlans, store.list_usage_plans().await?.len())?;
+    let plan = create_usage_plan(store, body).await?;
     Ok(Reply::json(StatusCode::CREATED, &plan))
 }
 
@@ -420,13 +429,32 @@ pub async fn create_usage_plan_key(
     Ok(plan_key(&key))
 }
 
-/// POST `/usageplans/{id}/keys` `{keyId, keyType: API_KEY}` → 201.
+/// POST `/usageplans/{id}/keys` `{keyId, keyType: API_KEY}` → 201. The key's plans are counted
+/// against the usage plans per key quota right before the write, not in its transaction.
 pub(crate) async fn add_key(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     plan_id: &str,
 ) -> Result<Reply, ApiError> {
-    let key = create_usage_plan_key(store, plan_id, call.json()?).await?;
+    let body: CreateUsagePlanKey = call.json()?;
+    if let Some(key) = body.key_id.as_deref().filter(|k| !k.is_empty()) {
+        // An unknown plan or key is AWS's 404 before any count.
+        store.get_usage_plan(plan_id).await?;
+        store.get_api_key(key).await?;
+        let plans: Vec<String> = store
+            .all_usage_plan_keys()
+            .await?
+            .into_iter()
+            .filter(|(_, k)| k == key)
+            .map(|(plan, _)| plan)
+            .collect();
+        // Already in this plan: the store's conflict answers.
+        if !plans.iter().any(|p| p == plan_id) {
+            quotas.one_more(Quota::UsagePlansPerApiKey, plans.len())?;
+        }
+    }
+    let key = create_usage_plan_key(store, plan_id, body).await?;
     Ok(Reply::json(StatusCode::CREATED, &key))
 }
 

@@ -10,6 +10,7 @@ use tollgate_model::{ApiDefinition, PathPart, Resource};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 /// AWS's text for an unknown resource id.
@@ -18,6 +19,7 @@ pub(crate) const NO_RESOURCE: &str = "Invalid Resource identifier specified";
 /// Routes `/restapis/{api_id}/resources` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     rest: &[&str],
@@ -26,7 +28,7 @@ pub(crate) async fn route(
     Some(match rest {
         [] if m == Verb::GET => list(store, call, api_id).await,
         [rid] if m == Verb::GET => get(store, call, api_id, rid).await,
-        [rid] if m == Verb::POST => create(store, call, api_id, rid).await,
+        [rid] if m == Verb::POST => create(store, quotas, call, api_id, rid).await,
         [rid] if m == Verb::PATCH => update(store, call, api_id, rid).await,
         [rid] if m == Verb::DELETE => delete(store, api_id, rid).await,
         [rid, "methods", rest @ ..] => {
@@ -123,9 +125,11 @@ struct CreateResource {
     path_part: Option<String>,
 }
 
-/// POST `/restapis/{id}/resources/{parent_id}` `{"pathPart"}` → 201 with the new resource.
+/// POST `/restapis/{id}/resources/{parent_id}` `{"pathPart"}` → 201 with the new resource;
+/// counted against the resources quota in the same transaction.
 async fn create(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     parent_id: &str,
@@ -136,9 +140,11 @@ async fn create(
         .ok_or_else(|| ApiError::bad("Resource path part must not be empty"))?;
     check_path_part(&path_part)?;
     let parent_id = parent_id.to_owned();
+    let quotas = *quotas;
     let created = crate::edit(store, api_id, move |d| {
         let parent = find(d, &parent_id)?.clone();
         check_placement(d, &parent, &path_part, None)?;
+        quotas.one_more(Quota::ResourcesPerApi, d.resources.len())?;
         let resource = Resource::child(&parent, &path_part);
         d.resources.push(resource.clone());
         Ok(resource)

@@ -3,6 +3,7 @@
 //!
 //! ImportRestApi and PutRestApi are public ([`import_rest_api`], [`put_rest_api`]) so that
 //! `tollgate import`, `serve --api` and `serve --sam` store APIs through the same code.
+//! Over HTTP they are held to the quotas (`quotas` in their requests); those callers pass none.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use tollgate_openapi::{BasePathMode, ImportOptions, Imported};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::{ApiCounts, MAX_POLICY_CHARS, Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 #[derive(Deserialize)]
@@ -48,9 +50,13 @@ struct EndpointInput {
 }
 
 /// POST `/restapis` → 201 with the API (`?mode=import` imports an OpenAPI document instead).
-pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+pub(crate) async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+) -> Result<Reply, ApiError> {
     if call.param("mode").as_deref() == Some("import") {
-        return import(store, call).await;
+        return import(store, quotas, call).await;
     }
     let body: CreateRestApi = call.json()?;
     let name = body.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
@@ -70,6 +76,7 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
     if body.description.as_deref() == Some("") {
         return Err(ApiError::bad("Description cannot be an empty string"));
     }
+    crate::tags::check_new(&body.tags)?;
     let mut definition = match &body.clone_from {
         Some(source) => {
             let mut cloned = store.api_definition(source).await?;
@@ -94,6 +101,11 @@ pub(crate) async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply
         Some(text) => Some(expand_policy(text, &api.id)?),
         None => None,
     };
+    if body.clone_from.is_some() {
+        // A clone brings the source's resources, authorizers and parts into a new API.
+        ApiCounts::of(&definition).within(quotas, &ApiCounts::default())?;
+    }
+    check_api_count(store, quotas, &definition.rest_api).await?;
     store.create_api(&definition).await?;
     Ok(Reply::json(
         StatusCode::CREATED,
@@ -240,6 +252,26 @@ fn patch_rest_api(api: &mut RestApi, op: &crate::patch::PatchOperation) -> Resul
     Ok(())
 }
 
+/// Refuses a new API past the quota of its endpoint type. Counted right before the write, not in
+/// its transaction: two concurrent creates at the edge can both pass.
+async fn check_api_count(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    api: &RestApi,
+) -> Result<(), ApiError> {
+    let kind = |a: &RestApi| {
+        let types = &a.endpoint_configuration.types;
+        types.first().copied().unwrap_or(EndpointType::Edge)
+    };
+    let same_kind = store
+        .list_apis()
+        .await?
+        .iter()
+        .filter(|a| kind(a) == kind(api))
+        .count();
+    quotas.one_more(Quota::rest_apis(kind(api)), same_kind)
+}
+
 /// ImportRestApi's input (`POST /restapis?mode=import`).
 #[derive(Debug, Default)]
 pub struct ImportRestApi<'a> {
@@ -260,6 +292,9 @@ pub struct ImportRestApi<'a> {
     pub tags: BTreeMap<String, String>,
     /// `ignore=documentation`: drop the document's `x-amazon-apigateway-documentation` parts.
     pub ignore_documentation: bool,
+    /// The quotas the import is held to (over HTTP); `None` for the CLI, `serve --api` and
+    /// `serve --sam`, whose files load whatever their size.
+    pub quotas: Option<Quotas>,
 }
 
 /// PutRestApi's `mode`.
@@ -284,6 +319,8 @@ pub struct PutRestApi<'a> {
     pub fail_on_warnings: bool,
     /// `ignore=documentation`: drop the document's `x-amazon-apigateway-documentation` parts.
     pub ignore_documentation: bool,
+    /// The quotas the import is held to (over HTTP); `None` for `serve --api` and `serve --sam`.
+    pub quotas: Option<Quotas>,
 }
 
 /// Why ImportRestApi or PutRestApi refused.
@@ -347,12 +384,17 @@ pub async fn import_rest_api(
             vec![endpoint_type(kind, "importRestApiInput.parameters")?];
     }
     api.tags.extend(request.tags);
+    if let Some(quotas) = &request.quotas {
+        ApiCounts::of(&imported.definition).within(quotas, &ApiCounts::default())?;
+        crate::models::check_schema_sizes(&imported.definition)?;
+        check_api_count(store, quotas, &imported.definition.rest_api).await?;
+    }
     store.create_api(&imported.definition).await?;
     Ok(imported)
 }
 
 /// POST `/restapis?mode=import` → 201 with the new API and the import's warnings.
-async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+async fn import(store: &SqliteStore, quotas: &Quotas, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request = ImportRestApi {
         body: call.body,
         base_path: base_path(call)?,
@@ -361,6 +403,7 @@ async fn import(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError>
             .param("endpointConfigurationTypes")
             .or_else(|| call.param("parameters.endpointConfigurationTypes")),
         ignore_documentation: crate::documentation::ignored(call),
+        quotas: Some(*quotas),
         ..ImportRestApi::default()
     };
     let imported = import_rest_api(store, request).await?;
@@ -397,7 +440,12 @@ pub async fn put_rest_api(
     }
     let warnings = imported.warnings;
     let overwrite = request.mode == PutMode::Overwrite;
+    let quotas = request.quotas;
+    if quotas.is_some() {
+        crate::models::check_schema_sizes(&imported.definition)?;
+    }
     let definition = crate::edit(store, api_id, move |d| {
+        let before = ApiCounts::of(d);
         if overwrite {
             let mut next = imported.definition;
             let api = &mut next.rest_api;
@@ -410,6 +458,9 @@ pub async fn put_rest_api(
         } else {
             merge(d, imported.definition);
         }
+        if let Some(quotas) = &quotas {
+            ApiCounts::of(d).within(quotas, &before)?;
+        }
         Ok(d.clone())
     })
     .await?;
@@ -420,7 +471,12 @@ pub async fn put_rest_api(
 }
 
 /// PUT `/restapis/{id}?mode=overwrite|merge` (merge by default) → 200 with the API.
-pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Result<Reply, ApiError> {
+pub(crate) async fn put(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+    id: &str,
+) -> Result<Reply, ApiError> {
     let mode = match call.param("mode").as_deref() {
         None | Some("merge") => PutMode::Merge,
         Some("overwrite") => PutMode::Overwrite,
@@ -438,6 +494,7 @@ pub(crate) async fn put(store: &SqliteStore, call: &Call<'_>, id: &str) -> Resul
         base_path: base_path(call)?,
         fail_on_warnings: call.flag("failonwarnings"),
         ignore_documentation: crate::documentation::ignored(call),
+        quotas: Some(*quotas),
     };
     let imported = put_rest_api(store, id, request).await?;
     Ok(Reply::json(
@@ -624,8 +681,14 @@ fn check_compression_size(size: i64) -> Result<(), ApiError> {
 }
 
 /// A resource policy as stored: the `execute-api:/...` shorthand expanded for the API, checked
-/// to be a policy the gateway can enforce, kept as JSON text.
+/// to be a policy the gateway can enforce, kept as JSON text. AWS's 8,192 characters apply to
+/// the text as sent (the refusal's wording is unconfirmed).
 fn expand_policy(text: &str, api_id: &str) -> Result<String, ApiError> {
+    if text.chars().count() > MAX_POLICY_CHARS {
+        return Err(ApiError::bad(format!(
+            "Policy document length exceeds the maximum of {MAX_POLICY_CHARS} characters"
+        )));
+    }
     let invalid = || {
         ApiError::bad(
             "Invalid policy document. Please check the policy syntax and ensure that Principals are valid.",

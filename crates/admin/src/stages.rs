@@ -17,20 +17,22 @@ use tollgate_model::{
 };
 use tollgate_store::{SqliteStore, Store};
 
-use crate::deployments::check_variable;
+use crate::deployments::{check_variable, check_variable_count};
 use crate::patch::{PatchBody, PatchOperation};
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Page, Reply};
 
 /// Routes `/restapis/{api_id}/stages` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     api_id: &str,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        [] if m == Verb::POST => create(store, call, api_id).await,
+        [] if m == Verb::POST => create(store, quotas, call, api_id).await,
         [] if m == Verb::GET => list(store, call, api_id).await,
         [name] if m == Verb::GET => get(store, api_id, name).await,
         [name] if m == Verb::PATCH => update(store, call, api_id, name).await,
@@ -121,7 +123,12 @@ pub(crate) fn check_cache_size(size: &str, at: &str) -> Result<(), ApiError> {
 }
 
 /// POST `/restapis/{id}/stages` → 201 with the stage.
-async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
+async fn create(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    call: &Call<'_>,
+    api_id: &str,
+) -> Result<Reply, ApiError> {
     let body: CreateStage = call.json()?;
     let (Some(stage_name), Some(deployment_id)) = (&body.stage_name, &body.deployment_id) else {
         let missing: Vec<&str> = [
@@ -140,7 +147,9 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
     for (name, value) in &body.variables {
         check_variable(name, value)?;
     }
+    check_variable_count(0, body.variables.len())?;
     crate::tags::check_new(&body.tags)?;
+    check_stage_count(store, quotas, api_id, stage_name).await?;
     let mut stage = Stage::new(stage_name.clone(), deployment_id.clone());
     stage.canary_settings = match body.canary_settings {
         Some(canary) => Some(canary.settings(deployment_id)?),
@@ -155,6 +164,22 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
     stage.tags = body.tags;
     store.create_stage(api_id, &stage).await?;
     Ok(Reply::json(StatusCode::CREATED, &stage))
+}
+
+/// Refuses a new stage `name` past the stages quota (a name already taken is left to the store's
+/// conflict). Counted right before the write, not in its transaction: two concurrent creates at
+/// the edge can both pass.
+pub(crate) async fn check_stage_count(
+    store: &SqliteStore,
+    quotas: &Quotas,
+    api_id: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    let stages = store.list_stages(api_id).await?;
+    if stages.iter().any(|s| s.stage_name == name) {
+        return Ok(());
+    }
+    quotas.one_more(Quota::StagesPerApi, stages.len())
 }
 
 /// GET `/restapis/{id}/stages` (`deploymentId` filter; not paged, as in AWS).
@@ -193,10 +218,11 @@ async fn update(
     let body: PatchBody = call.json()?;
     body.check_ops("updateStageInput")?;
     let (_, stage) = crate::edit_stage(store, api_id, name, move |stage, deployments| {
+        let before = stage.variables.len();
         for op in &body.patch_operations {
             patch_stage(stage, op, deployments)?;
         }
-        Ok(())
+        check_variable_count(before, stage.variables.len())
     })
     .await?;
     Ok(Reply::json(StatusCode::OK, &stage))

@@ -9,10 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tollgate_store::{SqliteStore, Store};
 
+use crate::quotas::MAX_TAGS;
 use crate::{ApiError, Call, Reply};
-
-/// AWS's limit of tags per resource.
-const MAX_TAGS: usize = 50;
 
 /// Tags Tollgate keeps for itself (`tollgate:source`, the file `serve --api` imported an API
 /// from): never shown, set or removed through the management API.
@@ -42,6 +40,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The wording of the refusal is unconfirmed.
 fn too_many() -> ApiError {
     ApiError::bad(format!("A resource can have at most {MAX_TAGS} tags"))
 }

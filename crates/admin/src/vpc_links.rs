@@ -14,6 +14,7 @@ use tollgate_model::{VpcLink, ids};
 use tollgate_store::{SqliteStore, Store};
 
 use crate::patch::PatchBody;
+use crate::quotas::{Quota, Quotas};
 use crate::{ApiError, Call, Reply, page};
 
 /// What every link's `statusMessage` says: AWS's words for a ready link, then Tollgate's caveat.
@@ -35,12 +36,13 @@ struct CreateVpcLink {
 /// Routes `/vpclinks` + `rest`.
 pub(crate) async fn route(
     store: &SqliteStore,
+    quotas: &Quotas,
     call: &Call<'_>,
     rest: &[&str],
 ) -> Option<Result<Reply, ApiError>> {
     let m = call.method;
     Some(match rest {
-        [] if m == Verb::POST => create(store, call).await,
+        [] if m == Verb::POST => create(store, quotas, call).await,
         [] if m == Verb::GET => list(store, call).await,
         [id] if m == Verb::GET => get(store, id).await,
         [id] if m == Verb::PATCH => update(store, call, id).await,
@@ -49,8 +51,10 @@ pub(crate) async fn route(
     })
 }
 
-/// POST `/vpclinks` → 202 (AWS's code: links are created asynchronously) with the link.
-async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError> {
+/// POST `/vpclinks` → 202 (AWS's code: links are created asynchronously) with the link. Counted
+/// against the VPC links quota right before the write, not in its transaction: two concurrent
+/// creates at the edge can both pass.
+async fn create(store: &SqliteStore, quotas: &Quotas, call: &Call<'_>) -> Result<Reply, ApiError> {
     let body: CreateVpcLink = call.json()?;
     let name = checked_name(body.name)?;
     for arn in &body.target_arns {
@@ -66,6 +70,7 @@ async fn create(store: &SqliteStore, call: &Call<'_>) -> Result<Reply, ApiError>
         ));
     }
     crate::tags::check_new(&body.tags)?;
+    quotas.one_more(Quota::VpcLinks, store.list_vpc_links().await?.len())?;
     let link = VpcLink {
         id: ids::short_id(),
         name,

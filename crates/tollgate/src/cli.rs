@@ -449,6 +449,15 @@ pub struct ServeArgs {
     /// cognito-idp.{region}.amazonaws.com (a local Cognito emulator): {URL}/{poolId}/.well-known/jwks.json
     #[arg(long, value_name = "URL")]
     pub cognito_endpoint: Option<String>,
+    /// Raise or lower one of AWS's quotas the management API enforces, NAME=N; repeatable.
+    /// Names and AWS's defaults: rest-apis-regional 600, rest-apis-edge 120, rest-apis-private
+    /// 600, resources-per-api 300 (the root included), stages-per-api 10, authorizers-per-api 10,
+    /// documentation-parts-per-api 2000, api-keys 10000, usage-plans 300,
+    /// usage-plans-per-api-key 10, client-certificates 60, domain-names 120, vpc-links 20. A
+    /// management call past one is refused with AWS's 429 LimitExceededException; --api and
+    /// --sam files, and the other tollgate commands, are not held to them
+    #[arg(long = "quota", value_name = "NAME=N")]
+    pub quotas: Vec<tollgate_admin::QuotaSetting>,
     /// Account-wide throttle: requests per second (AWS's default 10000)
     #[arg(long, default_value_t = 10000.0)]
     pub account_rate: f64,
@@ -595,4 +604,79 @@ pub enum AdminAuth {
     None,
     /// AWS Signature Version 4 with a credential from --admin-credentials.
     Sigv4,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_admin::{Quota, QuotaSetting, Quotas};
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = ["tollgate", "serve"].iter().chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Serve(args) => Ok(*args),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn quotas_are_repeatable_and_apply_in_order() {
+        let args = serve(&[
+            "--quota",
+            "resources-per-api=1000",
+            "--quota",
+            "rest-apis-edge=500",
+            "--quota",
+            "resources-per-api=2000",
+        ])
+        .expect("parsed");
+        assert_eq!(
+            args.quotas,
+            [
+                QuotaSetting {
+                    quota: Quota::ResourcesPerApi,
+                    value: 1000
+                },
+                QuotaSetting {
+                    quota: Quota::RestApisEdge,
+                    value: 500
+                },
+                QuotaSetting {
+                    quota: Quota::ResourcesPerApi,
+                    value: 2000
+                },
+            ]
+        );
+        assert_eq!(
+            Quotas::with_settings(&args.quotas),
+            Quotas {
+                resources_per_api: 2000,
+                rest_apis_edge: 500,
+                ..Quotas::default()
+            }
+        );
+        assert_eq!(
+            Quotas::with_settings(&serve(&[]).expect("parsed").quotas),
+            Quotas::default()
+        );
+    }
+
+    #[test]
+    fn unknown_or_malformed_quotas_are_refused() {
+        let e = serve(&["--quota", "resources=3"]).expect_err("refused");
+        let text = e.to_string();
+        assert!(
+            text.contains("unknown quota `resources`; valid names: rest-apis-regional, rest-apis-edge, rest-apis-private, resources-per-api, stages-per-api, authorizers-per-api, documentation-parts-per-api, api-keys, usage-plans, usage-plans-per-api-key, client-certificates, domain-names, vpc-links"),
+            "{text}"
+        );
+        assert!(text.contains("--quota <NAME=N>"), "{text}");
+        let e = serve(&["--quota", "api-keys"]).expect_err("refused");
+        assert!(e.to_string().contains("expected NAME=N"), "{e}");
+        let e = serve(&["--quota", "api-keys=many"]).expect_err("refused");
+        assert!(
+            e.to_string()
+                .contains("quota api-keys: `many` is not a whole number"),
+            "{e}"
+        );
+    }
 }

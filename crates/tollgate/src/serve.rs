@@ -184,7 +184,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_account_throttle(tollgate_admin::AccountThrottle {
                     rate: args.account_rate,
                     burst: u64::from(args.account_burst),
-                }),
+                })
+                .with_quotas(tollgate_admin::Quotas::with_settings(&args.quotas)),
         },
         shutdown_rx.clone(),
         policy,

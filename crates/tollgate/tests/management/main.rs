@@ -10,6 +10,7 @@ mod keys;
 mod misc;
 mod models;
 mod one_path;
+mod quotas;
 mod restapis;
 mod round_trip;
 mod sdk;

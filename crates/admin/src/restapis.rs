@@ -419,7 +419,9 @@ async fn import(store: &SqliteStore, quotas: &Quotas, call: &Call<'_>) -> Result
 /// `serve --sam` (overwrite).
 ///
 /// Overwrite replaces the definition and keeps the API's identity (id, creation date, tags,
-/// endpoint configuration), its deployments and stages. Merge adds the document's resources,
+/// endpoint types), its deployments and stages; `vpcEndpointIds` and `disableExecuteApiEndpoint`
+/// come from the document's `x-amazon-apigateway-endpoint-configuration` when it has one (as
+/// Terraform, which imports bodies with PutRestApi, documents), else they are kept. Merge adds the document's resources,
 /// methods, models, validators, authorizers and gateway responses to the current definition;
 /// what the document defines replaces what has the same path and verb, or name.
 pub async fn put_rest_api(
@@ -439,6 +441,7 @@ pub async fn put_rest_api(
         imported.definition.documentation_parts.clear();
     }
     let warnings = imported.warnings;
+    let endpoint_configuration = imported.endpoint_configuration;
     let overwrite = request.mode == PutMode::Overwrite;
     let quotas = request.quotas;
     if quotas.is_some() {
@@ -451,8 +454,16 @@ pub async fn put_rest_api(
             let api = &mut next.rest_api;
             api.created_date = current.created_date;
             api.tags = current.tags;
-            api.endpoint_configuration = current.endpoint_configuration;
-            api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            // The endpoint types stay; what the document's endpoint extension says replaces
+            // the rest only when the document has one.
+            if endpoint_configuration {
+                api.endpoint_configuration.types = current.endpoint_configuration.types;
+                api.endpoint_configuration.ip_address_type =
+                    current.endpoint_configuration.ip_address_type;
+            } else {
+                api.endpoint_configuration = current.endpoint_configuration;
+                api.disable_execute_api_endpoint = current.disable_execute_api_endpoint;
+            }
             crate::documentation::carry_over(d, &mut next);
             *d = next;
         } else {
@@ -467,6 +478,7 @@ pub async fn put_rest_api(
     Ok(Imported {
         definition,
         warnings,
+        endpoint_configuration,
     })
 }
 

@@ -217,7 +217,16 @@ pub(crate) fn import_value(
         defined_paths: HashMap::new(),
     };
     let definition = importer.run();
-    finish(importer.d, definition, options)
+    let servers = root.get("servers").and_then(Value::as_array);
+    let endpoint_configuration = root.contains_key(ENDPOINT_CONFIGURATION)
+        || servers
+            .into_iter()
+            .flatten()
+            .any(|s| s.get(ENDPOINT_CONFIGURATION).is_some());
+    finish(importer.d, definition, options).map(|mut imported| {
+        imported.endpoint_configuration = endpoint_configuration;
+        imported
+    })
 }
 
 /// The API being imported: under `options.api_id` when the caller imports into an existing API.
@@ -244,6 +253,7 @@ fn finish(
             Ok(Imported {
                 definition,
                 warnings: d.warnings,
+                endpoint_configuration: false,
             })
         }
         _ => Err(ImportError {

@@ -77,6 +77,10 @@ pub struct Imported {
     /// The API, with fresh ids; `rest_api.warnings` holds the warnings' texts too.
     pub definition: ApiDefinition,
     pub warnings: Vec<Diagnostic>,
+    /// Whether the document has `x-amazon-apigateway-endpoint-configuration` (at its root or on a
+    /// server): PutRestApi's overwrite takes `vpcEndpointIds` and `disableExecuteApiEndpoint`
+    /// from the document only then.
+    pub endpoint_configuration: bool,
 }
 
 /// A refused document: every error found (not only the first), plus the warnings. With

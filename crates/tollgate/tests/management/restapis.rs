@@ -333,3 +333,73 @@ async fn an_api_built_with_the_sdk_serves_requests() {
     let e = sdk.get_rest_apis().send().await.unwrap();
     assert!(e.items().is_empty());
 }
+
+/// PutRestApi overwrite keeps the endpoint types; `vpcEndpointIds` and
+/// `disableExecuteApiEndpoint` follow the document's endpoint extension when it has one.
+#[tokio::test(flavor = "multi_thread")]
+async fn overwrite_takes_the_endpoint_extension_only_from_documents_that_have_it() {
+    use aws_sdk_apigateway::primitives::Blob;
+    use aws_sdk_apigateway::types::{EndpointType, PutMode};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Tollgate::start(&dir.path().join("data"), &[]);
+    let sdk = crate::sdk::client_at(server.admin);
+    let doc = |extension: Option<serde_json::Value>| {
+        let mut doc = serde_json::json!({
+            "swagger": "2.0",
+            "info": {"title": "endpoints", "version": "1"},
+            "paths": {"/": {"get": common::mock(200, "{}")}}
+        });
+        if let Some(e) = extension {
+            doc["x-amazon-apigateway-endpoint-configuration"] = e;
+        }
+        Blob::new(serde_json::to_vec(&doc).unwrap())
+    };
+    let api = sdk
+        .import_rest_api()
+        .parameters("endpointConfigurationTypes", "REGIONAL")
+        .body(doc(None))
+        .send()
+        .await
+        .expect("imported");
+    let id = api.id().unwrap().to_owned();
+    let overwrite = |body| {
+        sdk.put_rest_api()
+            .rest_api_id(&id)
+            .mode(PutMode::Overwrite)
+            .body(body)
+            .send()
+    };
+    let state = |api: aws_sdk_apigateway::operation::put_rest_api::PutRestApiOutput| {
+        let ec = api.endpoint_configuration().cloned().unwrap();
+        (
+            ec.types().to_vec(),
+            ec.vpc_endpoint_ids().to_vec(),
+            api.disable_execute_api_endpoint(),
+        )
+    };
+    let disabled =
+        serde_json::json!({"disableExecuteApiEndpoint": true, "vpcEndpointIds": ["vpce-0123"]});
+    assert_eq!(
+        state(overwrite(doc(Some(disabled))).await.expect("put")),
+        (
+            vec![EndpointType::Regional],
+            vec!["vpce-0123".to_owned()],
+            true
+        )
+    );
+    // No extension: what the API has stays.
+    assert_eq!(
+        state(overwrite(doc(None)).await.expect("put")),
+        (
+            vec![EndpointType::Regional],
+            vec!["vpce-0123".to_owned()],
+            true
+        )
+    );
+    let enabled = serde_json::json!({"disableExecuteApiEndpoint": false});
+    assert_eq!(
+        state(overwrite(doc(Some(enabled))).await.expect("put")),
+        (vec![EndpointType::Regional], vec![], false)
+    );
+}

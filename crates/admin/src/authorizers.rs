@@ -291,8 +291,11 @@ fn check_users(d: &ApiDefinition, a: &Authorizer) -> Result<(), ApiError> {
 
 /// GET `/restapis/{id}/authorizers` (paged), in creation order.
 async fn list(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let d = store.api_definition(api_id).await?;
-    Ok(Reply::json(StatusCode::OK, &page(call, d.authorizers)))
+    let d = store.shared_definition(api_id).await?;
+    Ok(Reply::json(
+        StatusCode::OK,
+        &page(call, d.authorizers.clone()),
+    ))
 }
 
 /// GET `/restapis/{id}/authorizers/{authorizer_id}`.

@@ -225,10 +225,11 @@ async fn list_parts(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Resul
     };
     let name = call.param("name");
     let path = call.param("path");
-    let d = store.api_definition(api_id).await?;
+    let d = store.shared_definition(api_id).await?;
     let item: Vec<DocumentationPart> = d
         .documentation_parts
-        .into_iter()
+        .iter()
+        .cloned()
         .filter(|p| kind.is_none_or(|k| p.location.kind == k))
         .filter(|p| {
             name.as_deref().is_none_or(|n| {
@@ -249,7 +250,7 @@ async fn get_part(store: &SqliteStore, api_id: &str, id: &str) -> Result<Reply, 
     let d = parts::read(store, api_id, no_part()).await?;
     let part = d
         .documentation_parts
-        .into_iter()
+        .iter()
         .find(|p| p.id == id)
         .ok_or_else(no_part)?;
     Ok(Reply::json(StatusCode::OK, &part))

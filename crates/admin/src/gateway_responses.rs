@@ -107,7 +107,7 @@ pub(crate) fn shown(d: &ApiDefinition, kind: GatewayResponseType) -> GatewayResp
 
 /// GET `/restapis/{id}/gatewayresponses`: all 21 types (paged), by name.
 async fn list(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let d = store.api_definition(api_id).await?;
+    let d = store.shared_definition(api_id).await?;
     let mut all: Vec<GatewayResponse> = GatewayResponseType::ALL
         .into_iter()
         .map(|k| shown(&d, k))
@@ -122,7 +122,7 @@ async fn get(
     api_id: &str,
     kind: GatewayResponseType,
 ) -> Result<Reply, ApiError> {
-    let d = store.api_definition(api_id).await?;
+    let d = store.shared_definition(api_id).await?;
     Ok(Reply::json(StatusCode::OK, &shown(&d, kind)))
 }
 

@@ -150,7 +150,7 @@ async fn read<F>(store: &SqliteStore, at: At, show: F) -> Result<Reply, ApiError
 where
     F: FnOnce(&Method) -> Result<Value, ApiError>,
 {
-    let d = store.api_definition(&at.api_id).await?;
+    let d = store.shared_definition(&at.api_id).await?;
     let value = show(method(&d, &at)?)?;
     Ok(Reply::json(StatusCode::OK, &value))
 }

@@ -206,8 +206,8 @@ pub(crate) fn referenced_model<'a>(reference: &'a str, api_id: &str) -> Option<&
 
 /// GET `/restapis/{id}/models` (paged), in creation order.
 async fn list(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let d = store.api_definition(api_id).await?;
-    Ok(Reply::json(StatusCode::OK, &page(call, d.models)))
+    let d = store.shared_definition(api_id).await?;
+    Ok(Reply::json(StatusCode::OK, &page(call, d.models.clone())))
 }
 
 /// GET `/restapis/{id}/models/{name}` (`flatten=true`: references to other models inlined).

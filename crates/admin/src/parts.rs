@@ -14,9 +14,9 @@ pub(crate) async fn read(
     store: &SqliteStore,
     api_id: &str,
     missing: ApiError,
-) -> Result<ApiDefinition, ApiError> {
+) -> Result<std::sync::Arc<ApiDefinition>, ApiError> {
     store
-        .api_definition(api_id)
+        .shared_definition(api_id)
         .await
         .map_err(|e| ApiError::unknown_api_as(e, missing))
 }

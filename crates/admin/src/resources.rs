@@ -75,7 +75,7 @@ fn embeds_methods(call: &Call<'_>) -> bool {
 
 /// GET `/restapis/{id}/resources` (paged; `embed=methods`).
 async fn list(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let definition = store.api_definition(api_id).await?;
+    let definition = store.shared_definition(api_id).await?;
     let embed = embeds_methods(call);
     let items: Vec<Value> = definition
         .resources
@@ -92,7 +92,7 @@ async fn get(
     api_id: &str,
     rid: &str,
 ) -> Result<Reply, ApiError> {
-    let definition = store.api_definition(api_id).await?;
+    let definition = store.shared_definition(api_id).await?;
     let resource = find(&definition, rid)?;
     Ok(Reply::json(
         StatusCode::OK,

@@ -101,7 +101,7 @@ pub(crate) async fn method(
         .parse::<HttpMethod>()
         .map_err(|e| ApiError::bad(e.to_string()))?;
     let input: SimulatedInput = call.json()?;
-    let definition = store.api_definition(api_id).await?;
+    let definition = store.shared_definition(api_id).await?;
     let Some(gateway) = gateway else {
         return Err(unavailable("TestInvokeMethod"));
     };

@@ -80,10 +80,10 @@ async fn create(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Re
 
 /// GET `/restapis/{id}/requestvalidators` (paged), in creation order.
 async fn list(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Result<Reply, ApiError> {
-    let d = store.api_definition(api_id).await?;
+    let d = store.shared_definition(api_id).await?;
     Ok(Reply::json(
         StatusCode::OK,
-        &page(call, d.request_validators),
+        &page(call, d.request_validators.clone()),
     ))
 }
 

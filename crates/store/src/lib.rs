@@ -10,6 +10,8 @@ mod sqlite;
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use tollgate_model::{
     AccountSettings, ApiDefinition, ApiKey, BasePathMapping, CanarySettings, ClientCertificate,
@@ -116,6 +118,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The current (undeployed) definition of an API.
     async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError>;
+
+    /// Like [`Store::api_definition`], shared instead of copied: reading a large API (a
+    /// management call that shows one method of a thousand) need not copy all of it.
+    async fn shared_definition(&self, api_id: &str) -> Result<Arc<ApiDefinition>, StoreError>;
 
     /// Applies `edit` to the API's current definition and stores the result, in one
     /// transaction: when `edit` fails, or the result is not a valid definition (`BadRequest`),

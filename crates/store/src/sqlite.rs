@@ -1172,13 +1172,16 @@ impl Store for SqliteStore {
 
     async fn api_definition(&self, api_id: &str) -> Result<ApiDefinition, StoreError> {
         let api_id = api_id.to_owned();
+        Ok(Arc::unwrap_or_clone(self.shared_definition(&api_id).await?))
+    }
+
+    async fn shared_definition(&self, api_id: &str) -> Result<Arc<ApiDefinition>, StoreError> {
+        let api_id = api_id.to_owned();
         let inner = Arc::clone(&self.inner);
-        let def = self
-            .read("reading an API definition", move |tx| {
-                Ok(inner.definition(tx, &api_id)?.1)
-            })
-            .await?;
-        Ok(Arc::unwrap_or_clone(def))
+        self.read("reading an API definition", move |tx| {
+            Ok(inner.definition(tx, &api_id)?.1)
+        })
+        .await
     }
 
     async fn edit_api<T, F>(&self, api_id: &str, edit: F) -> Result<T, StoreError>

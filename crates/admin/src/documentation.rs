@@ -229,7 +229,6 @@ async fn list_parts(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Resul
     let item: Vec<DocumentationPart> = d
         .documentation_parts
         .iter()
-        .cloned()
         .filter(|p| kind.is_none_or(|k| p.location.kind == k))
         .filter(|p| {
             name.as_deref().is_none_or(|n| {
@@ -241,6 +240,7 @@ async fn list_parts(store: &SqliteStore, call: &Call<'_>, api_id: &str) -> Resul
         })
         .filter(|p| path.is_none() || p.location.path == path)
         .filter(|p| documented.is_none_or(|want| p.is_documented() == want))
+        .cloned()
         .collect();
     Ok(Reply::json(StatusCode::OK, &page(call, item)))
 }

@@ -89,10 +89,42 @@ until_body "http://$data/restapis/$api/live/_user_request_/pets/7" '{"message":"
 got=$(curl -s -H 'x-api-key: cli-key-0123456789abcdef' "http://$data/restapis/$api/live/_user_request_/pets/7")
 expect "GET with the key" '{"id": "7", "v": 2}' "$got"
 
+# UpdateUsage: a quota of 1 a day, used, then extended by 2 for today.
+apigw update-usage-plan --usage-plan-id "$plan" \
+    --patch-operations op=replace,path=/quota/limit,value=1 op=replace,path=/quota/period,value=DAY >/dev/null
+expect "usage after the extension" "[[1, 2]]" \
+    "$(apigw update-usage --usage-plan-id "$plan" --key-id "$key" \
+        --patch-operations op=replace,path=/remaining,value=2 --query "items.\"$key\"" --output json | tr -d ' \n' | sed 's/,/, /g')"
+
+# TestInvokeMethod runs the current definition without the key, and logs as AWS does.
+expect "test-invoke status" 200 \
+    "$(apigw test-invoke-method --rest-api-id "$api" --resource-id "$pet" --http-method GET \
+        --path-with-query-string /pets/9 --query status --output text)"
+expect "test-invoke body" '{"id": "9", "v": 2}' \
+    "$(apigw test-invoke-method --rest-api-id "$api" --resource-id "$pet" --http-method GET \
+        --path-with-query-string /pets/9 --query body --output text)"
+apigw test-invoke-method --rest-api-id "$api" --resource-id "$pet" --http-method GET \
+    --path-with-query-string /pets/9 --query log --output text >"$work/log"
+grep -q 'Method completed with status: 200' "$work/log" || { echo "FAIL: test-invoke log" >&2; cat "$work/log" >&2; exit 1; }
+
+# Documentation: a part, a version published to the stage, and the export that carries it.
+apigw create-documentation-part --rest-api-id "$api" --location '{"type": "METHOD", "path": "/pets/{id}", "method": "GET"}' \
+    --properties '{"summary": "Get a pet"}' >/dev/null
+apigw create-documentation-version --rest-api-id "$api" --documentation-version v1 --stage-name live >/dev/null
+expect "stage documentation version" v1 \
+    "$(apigw get-stage --rest-api-id "$api" --stage-name live --query documentationVersion --output text)"
+
+# Rollback: the stage back on the first deployment.
+apigw update-stage --rest-api-id "$api" --stage-name live \
+    --patch-operations "op=replace,path=/deploymentId,value=$deployment" >/dev/null
+until_body "http://$data/restapis/$api/live/_user_request_/pets/7" '{"id": "7"}'
+
 # The export, as a file, like `aws apigateway get-export` writes it.
 apigw get-export --rest-api-id "$api" --stage-name live --export-type oas30 \
     --parameters extensions=integrations "$work/pets.json" >/dev/null
 expect "exported path" "mock" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["paths"]["/pets/{id}"]["get"]["x-amazon-apigateway-integration"]["type"])' "$work/pets.json")"
+apigw get-export --rest-api-id "$api" --stage-name live --export-type oas30 "$work/documented.json" >/dev/null
+expect "exported summary" "Get a pet" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["paths"]["/pets/{id}"]["get"]["summary"])' "$work/documented.json")"
 
 # AWS's errors, as the CLI reports them.
 if apigw get-rest-api --rest-api-id nope 2>"$work/err"; then

@@ -504,6 +504,32 @@ async fn keyed_once(served: &Served, key: &str) -> u16 {
         .as_u16()
 }
 
+/// One key's `[used, remaining]` rows of a Usage answer (empty when the key is absent).
+fn days_of(
+    items: Option<&std::collections::HashMap<String, Vec<Vec<i64>>>>,
+    key: &str,
+) -> Vec<Vec<i64>> {
+    items.and_then(|m| m.get(key)).cloned().unwrap_or_default()
+}
+
+/// GetUsage of one key on one day.
+async fn usage_on(
+    sdk: &aws_sdk_apigateway::Client,
+    plan: &str,
+    key: &str,
+    day: &str,
+) -> Vec<Vec<i64>> {
+    let usage = sdk
+        .get_usage()
+        .usage_plan_id(plan)
+        .start_date(day)
+        .end_date(day)
+        .send()
+        .await
+        .expect("usage");
+    days_of(usage.items(), key)
+}
+
 fn replace_remaining(value: &str) -> PatchOperation {
     PatchOperation::builder()
         .op(Op::Replace)
@@ -586,17 +612,9 @@ async fn update_usage_moves_the_remaining_quota_now_and_after_a_restart() {
         assert_eq!(keyed_once(&served, value).await, 200, "request {n}");
     }
     assert_eq!(keyed_once(&served, value).await, 429);
-    let usage = sdk
-        .get_usage()
-        .usage_plan_id(&plan_id)
-        .start_date(&day)
-        .end_date(&day)
-        .send()
-        .await
-        .expect("usage");
     assert_eq!(
-        usage.items().and_then(|m| m.get(&key_id)),
-        Some(&vec![vec![5, 0]])
+        usage_on(&sdk, &plan_id, &key_id, &day).await,
+        vec![vec![5, 0]]
     );
 
     // One more, then a restart: the extension is stored, not only in the live counters.
@@ -608,10 +626,7 @@ async fn update_usage_moves_the_remaining_quota_now_and_after_a_restart() {
         .send()
         .await
         .expect("update usage");
-    assert_eq!(
-        usage.items().and_then(|m| m.get(&key_id)),
-        Some(&vec![vec![5, 1]])
-    );
+    assert_eq!(days_of(usage.items(), &key_id), vec![vec![5, 1]]);
     served.server.terminate();
     let api = served._dir.path().join("api.json");
     served.server = common::Tollgate::start(
@@ -621,17 +636,9 @@ async fn update_usage_moves_the_remaining_quota_now_and_after_a_restart() {
     let sdk = client(&served);
     assert_eq!(keyed_until(&served, value, 200).await.status, 200);
     assert_eq!(keyed_once(&served, value).await, 429);
-    let usage = sdk
-        .get_usage()
-        .usage_plan_id(&plan_id)
-        .start_date(&day)
-        .end_date(&day)
-        .send()
-        .await
-        .expect("usage");
     assert_eq!(
-        usage.items().and_then(|m| m.get(&key_id)),
-        Some(&vec![vec![6, 0]])
+        usage_on(&sdk, &plan_id, &key_id, &day).await,
+        vec![vec![6, 0]]
     );
 
     // What UpdateUsage refuses.

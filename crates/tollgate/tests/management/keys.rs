@@ -642,6 +642,73 @@ async fn update_usage_moves_the_remaining_quota_now_and_after_a_restart() {
     );
 
     // What UpdateUsage refuses.
+    let refused = |op: Op, value: &str| {
+        sdk.update_usage()
+            .usage_plan_id(&plan_id)
+            .key_id(&key_id)
+            .patch_operations(
+                PatchOperation::builder()
+                    .op(op)
+                    .path("/remaining")
+                    .value(value)
+                    .build(),
+            )
+            .send()
+    };
+    let e = refused(Op::Replace, "lots").await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("BadRequestException"),
+            Some("Invalid value 'lots' for patch path /remaining")
+        )
+    );
+    let e = refused(Op::Replace, "-1").await.unwrap_err();
+    assert_eq!(e.code(), Some("BadRequestException"), "{e:?}");
+    let e = refused(Op::Add, "1").await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.message()),
+        (
+            Some("BadRequestException"),
+            Some(
+                "Invalid patch path  '/remaining' specified for op 'add'. Please choose supported operations"
+            )
+        )
+    );
+    // Nothing changed: still none left.
+    assert_eq!(keyed_once(&served, value).await, 429);
+    let unlimited = sdk
+        .create_usage_plan()
+        .name("no quota")
+        .send()
+        .await
+        .expect("plan")
+        .id()
+        .unwrap()
+        .to_owned();
+    sdk.create_usage_plan_key()
+        .usage_plan_id(&unlimited)
+        .key_id(&key_id)
+        .key_type("API_KEY")
+        .send()
+        .await
+        .expect("plan key");
+    let e = sdk
+        .update_usage()
+        .usage_plan_id(&unlimited)
+        .key_id(&key_id)
+        .patch_operations(replace_remaining("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (
+            e.code(),
+            e.message().map(|m| m.ends_with("does not have a quota"))
+        ),
+        (Some("BadRequestException"), Some(true)),
+        "{e:?}"
+    );
     let e = sdk
         .update_usage()
         .usage_plan_id(&plan_id)
